@@ -38,6 +38,9 @@ public:
     Element& set_attr(std::string_view name, std::string_view value, std::string_view ns = {});
     bool remove_attr(std::string_view name, std::string_view ns = {});
     const std::vector<Attribute>& attrs() const { return attrs_; }
+    // For the parser, which knows the attributes are distinct: no lookup per attribute.
+    void reserve_attrs(std::size_t n);
+    Attribute& append_attr_unchecked(std::string name, std::string ns, std::string value);
 
     // Children in document order: each node is either an element or a run of text.
     struct Node {
@@ -54,7 +57,8 @@ public:
     // Removes every child element with this name and namespace; returns how many.
     std::size_t remove_children(std::string_view name, std::string_view ns);
 
-    // First child element with that name and namespace; an empty name matches any name.
+    // First child element with that name and namespace; an empty name matches any name
+    // (and an empty namespace any namespace), likewise for children() and remove_children().
     const Element* child(std::string_view name, std::string_view ns) const;
     Element* child(std::string_view name, std::string_view ns);
     std::vector<const Element*> children(std::string_view name = {}, std::string_view ns = {}) const;
