@@ -7,15 +7,18 @@
 //   "tel:" prefix or not (the XEP's examples give bare values), visual separators
 //   ("+1 (303) 555-0100", "+1-303-555-0100"), or be a national number read in
 //   UriPolicy::default_region. It must be a number libphonenumber holds valid.
-//   Parameters: ";phone-context=..." and ";isub=..." make the value invalid (a local number
-//   whose context we cannot resolve, a subaddress we cannot match on); ";ext=..." is
-//   invalid too, since an extension does not identify a person's IM account and keeping
-//   it would split one contact into many canonical forms.
-// mailto: an RFC 5321 addr-spec. Exactly one recipient, no "?headers"; the local part
-//   (dot-atom or quoted-string, at most 64 bytes) keeps its case, because RFC 5321 leaves
-//   local parts case-sensitive; the domain (at most 255 bytes) is lower-cased and IDNA
-//   (ToASCII) encoded; the whole address at most 254 bytes. Percent-encoding from a
-//   mailto URI is decoded first (RFC 6068).
+//   Any URI parameter (";ext=...", ";phone-context=...", ";isub=...") makes the value
+//   invalid: an extension or subaddress does not identify a person's IM account, and keeping
+//   one would split one contact into several canonical forms; a phone-context we cannot
+//   resolve. Letters (vanity numbers) are invalid too. "tel:3033083282" without the
+//   phone-context RFC 3966 would ask for is read in the default region, as a bare value is.
+// mailto: an RFC 5321 addr-spec. Exactly one recipient; '?' (URI headers), '#' and '%' are
+//   invalid (percent-encoding is not decoded, so the canonical form re-parses to itself).
+//   The local part (dot-atom or quoted-string, UTF-8 allowed as in RFC 6531, at most 64
+//   bytes) keeps its case, because RFC 5321 leaves local parts case-sensitive; a quoted
+//   local part that needs no quotes is written unquoted ("abc"@x == abc@x). The domain is
+//   IDNA (ToASCII, STD3 rules) encoded and lower-cased, at most 255 bytes, no address
+//   literals; the whole address at most 254 bytes.
 //
 // Scheme names compare case-insensitively. Parsing is pure and thread-safe; nothing about the
 // number or address is ever logged (libphonenumber's own logger is silenced).
