@@ -145,10 +145,10 @@ std::optional<SaslCondition> sasl_condition_from_name(std::string_view name);
 // <failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><cond/>[<text/>]</failure>
 xml::Element make_sasl_failure(SaslCondition condition, std::string text = {});
 
-struct SaslFailure {
+struct ParsedSaslFailure {
     SaslCondition condition = SaslCondition::not_authorized;
     std::string text;
 };
-std::optional<SaslFailure> parse_sasl_failure(const xml::Element& failure_el);
+std::optional<ParsedSaslFailure> parse_sasl_failure(const xml::Element& failure_el);
 
 }  // namespace wl::proto

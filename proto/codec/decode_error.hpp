@@ -22,6 +22,7 @@ struct DecodeError {
         unexpected_cdata,       // non-whitespace text in an element that takes none
         cdata_too_long,         // text longer than the shape allows (in characters)
         bad_cdata_value,        // text that is not what the shape allows
+        missing_condition,      // an <error/> without a defined condition element
     };
     Kind kind;
     std::string tag;            // local name of the offending element
