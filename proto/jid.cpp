@@ -65,6 +65,22 @@ bool is_ipv6_literal(std::string_view d) {
     return inet_pton(AF_INET6, inner.c_str(), &addr) == 1;
 }
 
+bool is_ascii(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
+// RFC 1123 host name label: letters, digits, hyphens, not at either end, 1..63 octets.
+bool is_ldh_label(std::string_view label) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+        return false;
+    for (char c : label)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    return true;
+}
+
 std::optional<std::string> prep_domain(std::string_view in) {
     if (!in.empty() && in.back() == '.') in.remove_suffix(1);
     if (in.empty() || in.size() > Jid::max_part_bytes) return std::nullopt;
@@ -84,6 +100,13 @@ std::optional<std::string> prep_domain(std::string_view in) {
         const auto dot = rest.find('.');
         const auto label = rest.substr(0, dot);
         if (label.empty()) return std::nullopt;
+        if (is_ascii(label)) {
+            // The common case, checked here without a round trip through IDNA (STD3 rules).
+            if (!is_ldh_label(label)) return std::nullopt;
+            if (dot == std::string_view::npos) break;
+            rest.remove_prefix(dot + 1);
+            continue;
+        }
         char* ascii = nullptr;
         const std::string label_z(label);
         const int rc = idna_to_ascii_8z(label_z.c_str(), &ascii, IDNA_USE_STD3_ASCII_RULES);

@@ -56,6 +56,8 @@ TEST_CASE("malformed JIDs are refused") {
         "juliet@.example.com",
         "juliet@example.com..",
         "juliet@-example.com",
+        "juliet@example-.com",
+        "juliet@exa_mple.com",
         "juliet@example.com:5222",
         "juliet@[::1",
         "juliet@[not-an-address]",
@@ -115,6 +117,11 @@ TEST_CASE("each part may be 1023 bytes and no more") {
     CHECK_FALSE(Jid::parse(domain.substr(0, 1021) + ".e" + "f"));
     // A label of a host name is at most 63 octets.
     CHECK_FALSE(Jid::parse(std::string(64, 'l') + ".example"));
+    // ... in its ASCII (IDNA) form: 70 u-umlauts are "xn--" and some 73 more characters.
+    std::string umlauts;
+    for (int i = 0; i < 70; ++i) umlauts += "\xC3\xBC";
+    CHECK_FALSE(Jid::parse("user@" + umlauts + ".example"));
+    CHECK(Jid::parse("user@" + umlauts.substr(0, 20) + ".example"));
     // Length is counted on the prepared form: 600 sharp s become 1200 bytes of "ss".
     std::string sharp;
     for (int i = 0; i < 600; ++i) sharp += "\xC3\x9F";
