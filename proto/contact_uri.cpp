@@ -42,6 +42,8 @@ const PhoneNumberUtil& phone_util()
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
 std::string lower(std::string_view s)
 {
     std::string out{s};
@@ -101,9 +103,11 @@ UriParseResult parse_tel(std::string_view raw, const UriPolicy& policy)
     }
     if (digits == 0) return invalid("telephone number has no digits");
 
+    std::string region{policy.default_region};
+    for (char& c : region) c = ascii_upper(c);
     PhoneNumber number;
     const auto& util = phone_util();
-    if (util.Parse(std::string{value}, policy.default_region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
+    if (util.Parse(std::string{value}, region, &number) != PhoneNumberUtil::NO_PARSING_ERROR)
         return invalid("not a telephone number");
     if (number.has_extension()) return invalid("telephone extensions are not accepted");
     if (!util.IsValidNumber(number)) return invalid("not a valid telephone number");
@@ -259,6 +263,14 @@ bool is_uri_scheme(std::string_view s)
 std::string_view scheme_name(UriScheme scheme) noexcept
 {
     return scheme == UriScheme::tel ? "tel" : "mailto";
+}
+
+bool is_known_phone_region(std::string_view region)
+{
+    if (region.size() != 2) return false;
+    std::string upper{region};
+    for (char& c : upper) c = ascii_upper(c);
+    return phone_util().GetCountryCodeForRegion(upper) != 0;
 }
 
 UriParseResult parse_contact_uri(std::string_view scheme, std::string_view value, const UriPolicy& policy)

@@ -48,7 +48,7 @@ enum class UriProblem {
 };
 
 struct UriPolicy {
-    std::string default_region = "US";  // ISO 3166 alpha-2, for national numbers
+    std::string default_region = "US";  // ISO 3166 alpha-2 (any case), for national numbers
     std::vector<std::string> schemes = {"tel", "mailto"};
 };
 
@@ -61,6 +61,10 @@ struct UriParseResult {
 
     explicit operator bool() const noexcept { return uri.has_value(); }
 };
+
+// Whether libphonenumber knows the region ("US", "fr"; ISO 3166 alpha-2, any case), for
+// checking waitlist.default_region at configuration time.
+bool is_known_phone_region(std::string_view region);
 
 // The value of <uri scheme='...'>value</uri>.
 UriParseResult parse_contact_uri(std::string_view scheme, std::string_view value,

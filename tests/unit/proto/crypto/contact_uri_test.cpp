@@ -91,10 +91,22 @@ TEST_SUITE("contact uri")
         CHECK(canonical("tel", "01 42 68 53 00", fr) == "tel:+33142685300");
         CHECK(is_invalid("tel", "01 42 68 53 00"));  // not a US number
         CHECK(canonical("tel", "+33 1 42 68 53 00") == "tel:+33142685300");
+        UriPolicy lower_case;
+        lower_case.default_region = "fr";
+        CHECK(canonical("tel", "01 42 68 53 00", lower_case) == "tel:+33142685300");
         UriPolicy unknown;
         unknown.default_region = "ZZ";
         CHECK(is_invalid("tel", "3033083282", unknown));
         CHECK(canonical("tel", "+13033083282", unknown) == "tel:+13033083282");
+    }
+
+    TEST_CASE("known phone regions are told from unknown ones")
+    {
+        CHECK(is_known_phone_region("US"));
+        CHECK(is_known_phone_region("fr"));
+        CHECK_FALSE(is_known_phone_region("ZZ"));
+        CHECK_FALSE(is_known_phone_region("USA"));
+        CHECK_FALSE(is_known_phone_region(""));
     }
 
     TEST_CASE("letters, parameters, extensions and empty numbers are invalid")
