@@ -82,6 +82,7 @@ struct StreamParser::Impl {
     // Byte offsets in expat's numbering (which counts the WebSocket wrapper too).
     long long fed = 0;    // everything handed to expat so far
     long long mark = 0;   // where the current top-level element (or the gap before it) began
+    unsigned char head[2] = {0, 0};   // the document's first two bytes, for the BOM check
 
     Impl(ParserLimits l, Framing f) : limits(l), framing(f) { start(); }
     ~Impl() { stop(); }
@@ -101,6 +102,7 @@ struct StreamParser::Impl {
         header_ns_decls.clear();
         fed = 0;
         mark = 0;
+        head[0] = head[1] = 0;
 
         // The caller's encoding overrides the document's; on_xml_decl still sees the declared
         // one and refuses anything but UTF-8.
@@ -335,8 +337,32 @@ struct StreamParser::Impl {
         }
     }
 
+    // Expat switches to UTF-16 on a BOM or a NUL among the first two bytes even when told the
+    // document is UTF-8; RFC 6120 allows UTF-8 only. UTF-16 markup always contains NUL bytes
+    // and NUL is never allowed in XML, so refusing NUL (and the UTF-16 BOMs) keeps expat in
+    // UTF-8 whatever the peer sends.
     std::optional<ParseError> feed(std::string_view bytes) {
         if (error) return error;
+        if (framing == Framing::stream && fed < 2) {
+            for (std::size_t i = 0; fed + static_cast<long long>(i) < 2 && i < bytes.size(); ++i)
+                head[static_cast<std::size_t>(fed) + i] = static_cast<unsigned char>(bytes[i]);
+            const bool have_two = fed + static_cast<long long>(bytes.size()) >= 2;
+            if (have_two && ((head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE))) {
+                fail("unsupported-encoding", "only UTF-8 is supported, not UTF-16");
+                return error;
+            }
+        }
+        const std::size_t nul = bytes.find('\0');
+        if (nul != std::string_view::npos) {
+            if (auto e = feed_expat(bytes.substr(0, nul))) return e;
+            if (framing == Framing::stream && fed < 2) fail("unsupported-encoding", "only UTF-8 is supported, not UTF-16");
+            else fail("not-well-formed", "a NUL byte is not allowed in XML");
+            return error;
+        }
+        return feed_expat(bytes);
+    }
+
+    std::optional<ParseError> feed_expat(std::string_view bytes) {
         // Expat takes an int length; a larger chunk goes in pieces.
         constexpr std::size_t max_piece = 1u << 30;
         do {

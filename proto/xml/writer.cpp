@@ -144,7 +144,9 @@ public:
         std::string_view prefix;
         bool declare_default = false;
         if (e.ns() != default_ns) {
-            if (const Binding* b = find(e.ns())) {
+            if (e.ns() == ns::xml) {
+                prefix = "xml";   // always bound, and may not be declared as a default
+            } else if (const Binding* b = find(e.ns())) {
                 prefix = b->prefix;
             } else {
                 declare_default = true;

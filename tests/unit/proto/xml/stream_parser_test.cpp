@@ -358,6 +358,32 @@ TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding") {
     }
     auto utf8 = parse("<?xml version='1.0' encoding='utf-8'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>");
     CHECK_FALSE(utf8.error);
+    // Expat would switch to UTF-16 on a BOM or a NUL in the first two bytes; we do not.
+    auto utf16 = [](std::string_view ascii, bool big_endian) {
+        std::string out;
+        for (char c : ascii) {
+            if (big_endian) out += '\0';
+            out += c;
+            if (!big_endian) out += '\0';
+        }
+        return out;
+    };
+    const std::string header16 = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>";
+    for (const std::string& doc : {std::string("\xFF\xFE") + utf16(header16, false), std::string("\xFE\xFF") + utf16(header16, true),
+                                   utf16(header16, false), utf16(header16, true), utf16(" " + header16, false)}) {
+        for (std::size_t piece : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+            StreamParser parser;
+            auto out = feed_in_pieces(parser, doc, piece);
+            REQUIRE(out.error);
+            CHECK(out.error->condition == "unsupported-encoding");
+            CHECK(out.events.empty());
+        }
+    }
+    // A NUL later in the stream is simply not XML.
+    auto nul = parse(std::string(client_header) + std::string("<presence/>\0", 12));
+    REQUIRE(nul.error);
+    CHECK(nul.error->condition == "not-well-formed");
+    CHECK(nul.events.size() == 2);
     // Bytes that are Latin-1 but not UTF-8 are refused even without a declaration.
     auto latin = parse(std::string(client_header) + "<message><body>caf\xE9</body></message>");
     REQUIRE(latin.error);
