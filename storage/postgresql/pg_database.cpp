@@ -84,6 +84,14 @@ bool is_connection_state(const std::string& state) {
   return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
 }
 
+// The server's first line only: its DETAIL line quotes key values (JIDs, phone numbers,
+// addresses), and error texts end up in logs.
+std::string first_line(const char* what) {
+  std::string s(what);
+  auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
 }  // namespace
 
 struct PooledConnection {
@@ -203,24 +211,24 @@ void PgDatabase::transact(const std::function<void(sql::Tx&)>& work) {
       return;
     } catch (const pqxx::in_doubt_error& e) {
       give.drop = true;
-      throw StorageError(ErrorKind::in_doubt, std::string("postgresql: commit in doubt: ") + e.what());
+      throw StorageError(ErrorKind::in_doubt, "postgresql: commit in doubt: " + first_line(e.what()));
     } catch (const pqxx::broken_connection& e) {
       give.drop = true;
-      last_error = e.what();
+      last_error = first_line(e.what());
     } catch (const pqxx::transaction_rollback& e) {
       // serialization_failure, deadlock_detected: the server undid it; run it again.
-      last_error = e.what();
+      last_error = first_line(e.what());
     } catch (const pqxx::sql_error& e) {
       if (!is_connection_state(e.sqlstate()))
-        throw StorageError(ErrorKind::fatal, std::string("postgresql: ") + e.what());
+        throw StorageError(ErrorKind::fatal, "postgresql: " + first_line(e.what()));
       give.drop = true;
-      last_error = e.what();
+      last_error = first_line(e.what());
     } catch (const StorageError&) {
       throw;
     } catch (const pqxx::failure& e) {
       // Other libpq-level failures (e.g. the socket died mid-result): treat like a break.
       give.drop = true;
-      last_error = e.what();
+      last_error = first_line(e.what());
     }
   }
   throw StorageError(ErrorKind::transient, "postgresql: gave up after " + std::to_string(max_attempts) +

@@ -61,7 +61,15 @@ TEST_CASE("a transaction failing midway leaves no partial state") {
   // account row, the first credential and nothing else were written.
   auto bad = account("alice@sp.example", {"tel:+13035550100"});
   bad.credentials.push_back(credential(ScramMechanism::sha1, 5));
-  CHECK_THROWS_AS(s.create_account(bad), StorageError);
+  try {
+    s.create_account(bad);
+    FAIL("a duplicate credential was accepted");
+  } catch (const StorageError& e) {
+    CHECK(e.kind() == ErrorKind::fatal);
+    // Error texts reach logs: they must not quote the JID or the phone number.
+    CHECK(std::string(e.what()).find("alice") == std::string::npos);
+    CHECK(std::string(e.what()).find("3035550100") == std::string::npos);
+  }
   CHECK_FALSE(s.account_exists("alice@sp.example"));
   CHECK_FALSE(s.get_credential("alice@sp.example", ScramMechanism::sha1).has_value());
   CHECK_FALSE(s.lookup_uri("tel:+13035550100").has_value());
