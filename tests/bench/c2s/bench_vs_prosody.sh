@@ -195,6 +195,17 @@ listen = []
 [http]
 listen = ["127.0.0.1:$http"]
 admin_token = "bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+# Every bench session comes from 127.0.0.1 and pings back to back: the per-address cap and
+# the per-connection rate limits are lifted, as Prosody runs without mod_limits. Logging at
+# warn, as Prosody's.
+[limits]
+max_connections_per_ip = $((users + 100))
+rate_stanzas = 1000000
+rate_stanzas_burst = 1000000
+rate_bytes = 100000000
+rate_bytes_burst = 100000000
+[log]
+level = "warn"
 CFG
   "$waitlistd" --config "$dir/waitlistd.toml" >"$dir/stdout.log" 2>&1 </dev/null &
   pid=$!
