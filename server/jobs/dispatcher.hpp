@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "storage/db_executor.hpp"
 #include "storage/types.hpp"
@@ -78,6 +79,12 @@ public:
     // What to do with a job whose kind has no handler here; the default retries after
     // retry_after with the error "no handler on this node".
     void set_fallback(std::function<JobOutcome(const storage::Job&)> fallback);
+    // Which of these push targets (bare JIDs, sorted, distinct) can take a push now. After
+    // parking pushes the dispatcher asks once more and runs the parked pushes of targets
+    // that became reachable meanwhile: a login between the delivery attempt and the park
+    // would otherwise leave them parked until the next login.
+    using ReachableFilter = std::function<std::vector<std::string>(const std::vector<std::string>& targets)>;
+    void set_reachable_filter(ReachableFilter filter);
 
     // Starts the claiming loop on the io_context (it runs once the io_context runs).
     void start();
@@ -97,7 +104,8 @@ public:
 private:
     boost::asio::awaitable<void> loop();
     boost::asio::awaitable<void> parked_round(std::string owner);
-    boost::asio::awaitable<std::size_t> run_batch(std::vector<storage::Job> jobs);
+    // Runs the jobs and records their outcomes; returns how many outcomes were recorded.
+    boost::asio::awaitable<std::size_t> run_batch(std::vector<storage::Job> jobs, bool recheck_parked);
     boost::asio::awaitable<JobOutcome> run_one(const storage::Job& job);
 
     boost::asio::io_context& io_;
@@ -107,6 +115,7 @@ private:
     boost::asio::steady_timer timer_;
     std::map<storage::JobKind, JobHandler> handlers_;
     std::function<JobOutcome(const storage::Job&)> fallback_;
+    ReachableFilter reachable_;
     bool woken_ = false;                 // on the strand
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
