@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -33,7 +34,9 @@ struct Worker {
     std::vector<std::unique_ptr<ClientSession>> sessions;  // null once a session failed
     std::vector<double> samples;                           // latencies of the current phase
     std::map<std::string, long> errors;
-    long count = 0;                                        // successes of the current phase
+    // Successes and failures of the current phase; atomic because the progress line reads them.
+    std::atomic<long> count{0};
+    std::atomic<long> failed{0};
     bool phase_done = false;
     std::exception_ptr failure;
 };
@@ -63,6 +66,7 @@ void record_failure(Worker& w, std::unique_ptr<ClientSession>& session, const ch
     std::string what = session && session->timed_out() ? "timed out" : e.what();
     if (what.size() > 120) what.resize(120);
     ++w.errors[std::string(step) + ": " + what];
+    ++w.failed;
     if (session) session->abort();
     session.reset();
 }
@@ -108,14 +112,18 @@ asio::awaitable<void> for_each_concurrently(Worker& w, std::size_t count, int co
     }
 }
 
-// Runs one phase on every worker thread and returns when all are done.
-void run_phase(std::vector<std::unique_ptr<Worker>>& workers, const std::function<asio::awaitable<void>(Worker&)>& phase)
+// Runs one phase on every worker thread and returns when all are done; a phase that lasts
+// shows a progress line on stderr every 5 s, so a run with 10 000 users is not silent.
+void run_phase(std::vector<std::unique_ptr<Worker>>& workers, const char* name,
+               const std::function<asio::awaitable<void>(Worker&)>& phase)
 {
     std::vector<std::thread> threads;
+    std::atomic<std::size_t> finished{0};
     for (auto& wp : workers) {
         Worker& w = *wp;
         w.samples.clear();
         w.count = 0;
+        w.failed = 0;
         w.phase_done = false;
         w.io.restart();
         asio::co_spawn(
@@ -130,7 +138,23 @@ void run_phase(std::vector<std::unique_ptr<Worker>>& workers, const std::functio
             },
             asio::detached);
         asio::co_spawn(w.io, watchdog(w), asio::detached);
-        threads.emplace_back([&w] { w.io.run(); });
+        threads.emplace_back([&w, &finished] {
+            w.io.run();
+            ++finished;
+        });
+    }
+    const auto start = Clock::now();
+    auto next_report = start + 5s;
+    while (finished < workers.size()) {
+        std::this_thread::sleep_for(50ms);
+        if (Clock::now() < next_report) continue;
+        next_report += 5s;
+        long ok = 0, failed = 0;
+        for (auto& w : workers) {
+            ok += w->count;
+            failed += w->failed;
+        }
+        std::fprintf(stderr, "progress: %s %ld ok, %ld failed after %.0f s\n", name, ok, failed, seconds_since(start));
     }
     for (auto& t : threads) t.join();
     for (auto& w : workers)
@@ -193,7 +217,7 @@ LoadReport run_load(const LoadSettings& settings)
     const double server_cpu_0 = server_cpu();
     const double client_cpu_0 = process_cpu_seconds();
     const auto login_start = Clock::now();
-    run_phase(workers, [&](Worker& w) -> asio::awaitable<void> {
+    run_phase(workers, "login", [&](Worker& w) -> asio::awaitable<void> {
         w.sessions.resize(w.user_numbers.size());
         co_await for_each_concurrently(w, w.user_numbers.size(), share(settings.login_concurrency, w.index, workers.size()),
             [&](std::size_t i) -> asio::awaitable<void> {
@@ -231,7 +255,7 @@ LoadReport run_load(const LoadSettings& settings)
     report.server_rss_idle_kib = server_rss();
 
     // Held: a session counts only if it still answers a ping.
-    run_phase(workers, [&](Worker& w) -> asio::awaitable<void> {
+    run_phase(workers, "held check", [&](Worker& w) -> asio::awaitable<void> {
         co_await for_each_concurrently(w, w.sessions.size(), share(settings.login_concurrency, w.index, workers.size()),
             [&](std::size_t i) -> asio::awaitable<void> {
                 auto& s = w.sessions[i];
@@ -254,7 +278,7 @@ LoadReport run_load(const LoadSettings& settings)
     const double server_cpu_2 = server_cpu();
     const auto ping_start = Clock::now();
     const auto ping_end = ping_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.ping_seconds));
-    run_phase(workers, [&](Worker& w) -> asio::awaitable<void> {
+    run_phase(workers, "ping", [&](Worker& w) -> asio::awaitable<void> {
         std::vector<std::size_t> pingers;
         const auto wanted = static_cast<std::size_t>(share(report.ping_concurrency, w.index, workers.size()));
         for (std::size_t i = 0; i < w.sessions.size() && pingers.size() < wanted; ++i)
@@ -287,7 +311,7 @@ LoadReport run_load(const LoadSettings& settings)
         report.server_cpu_per_ping_us = (c - server_cpu_2) * 1e6 / report.pings;
 
     // Close every stream politely so the server is idle again for the next run.
-    run_phase(workers, [&](Worker& w) -> asio::awaitable<void> {
+    run_phase(workers, "close", [&](Worker& w) -> asio::awaitable<void> {
         co_await for_each_concurrently(w, w.sessions.size(), 200, [&](std::size_t i) -> asio::awaitable<void> {
             auto& s = w.sessions[i];
             if (!s) co_return;
