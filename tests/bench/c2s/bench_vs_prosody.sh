@@ -157,17 +157,28 @@ CFG
 }
 
 # ---------------------------------------------------------------------------------------
-# waitlistd. ASSUMED until the c2s work lands: the DESIGN.md §6 configuration keys, an
-# empty s2s.listen turning federation off, and accounts made by
-#   waitlistctl --config FILE account add JID --password PW
-# while waitlistd runs. Adapt provision_waitlistd() when a bulk path exists; the
-# "bench_c2s credentials" mode prints ready SCRAM-SHA-1 keys for such an import.
+# waitlistd: the DESIGN.md §6 configuration keys; accounts through the admin API
+# (POST /v1/accounts, what "waitlistctl account add" calls), all from one curl process
+# over kept-alive connections: a waitlistctl process per user would cost 10 000 process
+# starts. provision_waitlistd is the one place to change for another provisioning path;
+# "bench_c2s credentials" prints ready SCRAM keys should a bulk import appear.
 provision_waitlistd() {
-  local cfg=$1 ctl
-  ctl=$(dirname "$waitlistd")/waitlistctl
-  [ -x "$ctl" ] || { echo "waitlistd: no $ctl to create accounts with" >&2; return 1; }
-  seq 1 "$users" | xargs -P 2 -I{} "$ctl" --config "$cfg" account add "$prefix{}@$domain" \
-    --password "$password" >/dev/null
+  local http=$1 token=$2 list=$work/waitlistd/accounts.curl i codes
+  for ((i = 1; i <= users; i++)); do
+    printf 'url = "http://127.0.0.1:%s/v1/accounts"\nheader = "Authorization: Bearer %s"\n' "$http" "$token"
+    printf 'header = "Content-Type: application/json"\noutput = "/dev/null"\nmax-time = 30\n'
+    printf 'write-out = "%%{http_code}\\n"\n'
+    printf 'data = "{\\"jid\\":\\"%s@%s\\",\\"password\\":\\"%s\\"}"\n' "$prefix$i" "$domain" "$password"
+    [ "$i" -eq "$users" ] || echo next
+  done >"$list"
+  # Two at a time: the server derives SCRAM-SHA-1 and -256 keys per account, on both cores.
+  codes=$(curl -sS --no-progress-meter --parallel --parallel-max 2 -K "$list") || true
+  local created; created=$(grep -c '^201$' <<<"$codes" || true)
+  if [ "$created" -ne "$users" ]; then
+    echo "waitlistd: $created of $users accounts created; other answers:" >&2
+    grep -v '^201$' <<<"$codes" | sort | uniq -c >&2
+    return 1
+  fi
 }
 
 measure_waitlistd() {
@@ -178,6 +189,7 @@ measure_waitlistd() {
   fi
   mkdir -p "$dir"
   port=$(free_port); http=$(free_port)
+  local token; token="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
   cat >"$dir/waitlistd.toml" <<CFG
 domain = "$domain"
 [tls]
@@ -194,7 +206,7 @@ require_tls = true
 listen = []
 [http]
 listen = ["127.0.0.1:$http"]
-admin_token = "bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+admin_token = "$token"
 # Every bench session comes from 127.0.0.1 and pings back to back: the per-address cap and
 # the per-connection rate limits are lifted, as Prosody runs without mod_limits. Logging at
 # warn, as Prosody's.
@@ -214,7 +226,8 @@ CFG
     echo "waitlistd did not start:" >&2; tail -20 "$dir/stdout.log" >&2; return 1
   fi
   local t0=$SECONDS
-  provision_waitlistd "$dir/waitlistd.toml" || { stop_pid "$pid"; return 1; }
+  wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
+  provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
   echo "waitlistd: $users accounts created in $((SECONDS - t0)) s; pid $pid on 127.0.0.1:$port"
   run_bench waitlistd "$port" "$pid" || { stop_pid "$pid"; return 1; }
   stop_pid "$pid"
