@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proto/ns.hpp"
+#include "proto/xml/token_gate.hpp"
 
 namespace wl::proto::xml {
 
@@ -83,6 +84,8 @@ struct StreamParser::Impl {
     long long fed = 0;    // everything handed to expat so far
     long long mark = 0;   // where the current top-level element (or the gap before it) began
     unsigned char head[2] = {0, 0};   // the document's first two bytes, for the BOM check
+    TokenGate gate;
+    std::string held;    // bytes the gate keeps from expat: an unfinished tag
 
     Impl(ParserLimits l, Framing f) : limits(l), framing(f) { start(); }
     ~Impl() { stop(); }
@@ -103,6 +106,8 @@ struct StreamParser::Impl {
         fed = 0;
         mark = 0;
         head[0] = head[1] = 0;
+        gate.reset();
+        held.clear();
 
         // The caller's encoding overrides the document's; on_xml_decl still sees the declared
         // one and refuses anything but UTF-8.
@@ -128,8 +133,8 @@ struct StreamParser::Impl {
         XML_SetCommentHandler(parser, &Impl::on_comment);
         XML_SetParamEntityParsing(parser, XML_PARAM_ENTITY_PARSING_NEVER);
         // Expat 2.6 (backported to Debian 12) may hold a complete token back until more bytes
-        // arrive; a stanza's last '>' must produce its event now. The quadratic rescanning this
-        // guards against is bounded here by max_stanza_bytes.
+        // arrive; a stanza's last '>' must produce its event now. The quadratic rescanning it
+        // guards against cannot happen here: the TokenGate never hands expat half a tag.
         XML_SetReparseDeferralEnabled(parser, XML_FALSE);
 
         if (framing == Framing::websocket) {
@@ -337,29 +342,58 @@ struct StreamParser::Impl {
         }
     }
 
+    // Bytes received so far: those handed to expat and those the gate still holds.
+    long long received() const { return fed + static_cast<long long>(held.size()); }
+
     // Expat switches to UTF-16 on a BOM or a NUL among the first two bytes even when told the
     // document is UTF-8; RFC 6120 allows UTF-8 only. UTF-16 markup always contains NUL bytes
     // and NUL is never allowed in XML, so refusing NUL (and the UTF-16 BOMs) keeps expat in
     // UTF-8 whatever the peer sends.
     std::optional<ParseError> feed(std::string_view bytes) {
         if (error) return error;
-        if (framing == Framing::stream && fed < 2) {
-            for (std::size_t i = 0; fed + static_cast<long long>(i) < 2 && i < bytes.size(); ++i)
-                head[static_cast<std::size_t>(fed) + i] = static_cast<unsigned char>(bytes[i]);
-            const bool have_two = fed + static_cast<long long>(bytes.size()) >= 2;
-            if (have_two && ((head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE))) {
+        if (framing == Framing::stream && received() < 2) {
+            const auto at = static_cast<std::size_t>(received());
+            for (std::size_t i = 0; at + i < 2 && i < bytes.size(); ++i)
+                head[at + i] = static_cast<unsigned char>(bytes[i]);
+            if (at + bytes.size() >= 2 &&
+                ((head[0] == 0xFE && head[1] == 0xFF) || (head[0] == 0xFF && head[1] == 0xFE))) {
                 fail("unsupported-encoding", "only UTF-8 is supported, not UTF-16");
                 return error;
             }
         }
         const std::size_t nul = bytes.find('\0');
         if (nul != std::string_view::npos) {
-            if (auto e = feed_expat(bytes.substr(0, nul))) return e;
-            if (framing == Framing::stream && fed < 2) fail("unsupported-encoding", "only UTF-8 is supported, not UTF-16");
-            else fail("not-well-formed", "a NUL byte is not allowed in XML");
+            if (auto e = feed_gated(bytes.substr(0, nul))) return e;
+            if (framing == Framing::stream && received() < 2)
+                fail("unsupported-encoding", "only UTF-8 is supported, not UTF-16");
+            else
+                fail("not-well-formed", "a NUL byte is not allowed in XML");
             return error;
         }
-        return feed_expat(bytes);
+        return feed_gated(bytes);
+    }
+
+    std::optional<ParseError> feed_gated(std::string_view bytes) {
+        const TokenGate::Verdict v = gate.scan(bytes);
+        if (v.ready > 0) {
+            std::optional<ParseError> e;
+            if (held.empty()) {
+                e = feed_expat(bytes.substr(0, v.ready));
+            } else {
+                held.append(bytes.substr(0, v.ready));
+                e = feed_expat(held);
+                held.clear();
+            }
+            if (e) return e;
+        }
+        if (v.restricted) {
+            fail("restricted-xml", *v.restricted);
+            return error;
+        }
+        held.append(bytes.substr(v.ready));
+        // What the gate holds is an unfinished tag: it counts towards the stanza limit.
+        if (over_stanza_limit(received())) return error;
+        return std::nullopt;
     }
 
     std::optional<ParseError> feed_expat(std::string_view bytes) {
@@ -399,8 +433,8 @@ void StreamParser::reset() { impl_->start(); }
 bool StreamParser::failed() const { return impl_->error.has_value(); }
 
 std::size_t StreamParser::current_stanza_bytes() const {
-    if (impl_->level < 2) return 0;
-    return static_cast<std::size_t>(impl_->fed - impl_->mark);
+    if (impl_->level < 1) return 0;
+    return static_cast<std::size_t>(impl_->received() - impl_->mark);
 }
 
 const ParserLimits& StreamParser::limits() const { return impl_->limits; }

@@ -4,7 +4,6 @@
 // and the stream end. Anything RFC 6120 §11.1 forbids (DTD, entities, PIs, comments) and
 // anything over a limit ends the stream with the matching stream error condition.
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,7 +71,8 @@ public:
     void reset();
 
     bool failed() const;
-    // Bytes of the top-level element currently being parsed (0 between stanzas); diagnostics.
+    // Bytes of the top-level element currently being parsed, an unfinished tag included (0
+    // between stanzas); diagnostics.
     std::size_t current_stanza_bytes() const;
     const ParserLimits& limits() const;
     Framing framing() const;

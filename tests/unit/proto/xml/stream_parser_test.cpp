@@ -308,7 +308,7 @@ TEST_CASE("a stanza over max_stanza_bytes is a policy-violation, however it is f
     for (int i = 0; i < 2000 && !err; ++i) err = parser.feed("x");
     REQUIRE(err);
     CHECK(err->condition == "policy-violation");
-    CHECK(parser.current_stanza_bytes() == 0);
+    CHECK(parser.current_stanza_bytes() == 1001);
 }
 
 TEST_CASE("the stream header itself is bounded by max_stanza_bytes") {
@@ -447,4 +447,24 @@ TEST_CASE("a parsed stanza serialises and parses back to an equal tree") {
     const Outcome second = parse(again);
     REQUIRE_FALSE(second.error);
     CHECK(same_events(first.events, second.events));
+}
+
+TEST_CASE("a comment is refused when it begins, not when it ends") {
+    StreamParser parser;
+    REQUIRE_FALSE(parser.feed(client_header));
+    auto err = parser.feed("<message><!-");
+    REQUIRE(err);
+    CHECK(err->condition == "restricted-xml");
+}
+
+TEST_CASE("an unfinished start tag counts towards the stanza limit while it is held") {
+    ParserLimits limits;
+    limits.max_stanza_bytes = 300;
+    StreamParser parser(limits);
+    REQUIRE_FALSE(parser.feed(client_header));
+    REQUIRE_FALSE(parser.feed("<message to='" + std::string(200, 'a')));
+    CHECK(parser.current_stanza_bytes() == 213);
+    auto err = parser.feed(std::string(100, 'a'));
+    REQUIRE(err);
+    CHECK(err->condition == "policy-violation");
 }
