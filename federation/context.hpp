@@ -2,6 +2,7 @@
 // What every stream of one Federation shares: configuration, TLS, DNS, counters, and the
 // strand all of it runs on (so none of it needs locks).
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,18 @@
 
 namespace wl::federation {
 
+// The live counters: updated on the strand, read from any thread (the metrics endpoint).
+struct Counters {
+    std::atomic<std::size_t> streams_in{0}, streams_out{0}, queued{0};
+    std::atomic<std::uint64_t> stanzas_in{0}, stanzas_out{0}, bounced{0}, rejected_in{0}, dialback_ok{0},
+        dialback_failed{0}, sasl_external_ok{0}, connect_failures{0};
+
+    FederationStats snapshot() const {
+        return FederationStats{streams_in, streams_out, queued, stanzas_in, stanzas_out, bounced,
+                               rejected_in, dialback_ok, dialback_failed, sasl_external_ok, connect_failures};
+    }
+};
+
 struct Context {
     Context(asio::any_io_executor strand_executor, FederationConfig cfg)
         : executor(strand_executor), config(std::move(cfg)), tls(make_tls_contexts(config)),
@@ -22,7 +35,7 @@ struct Context {
     FederationConfig config;
     TlsContexts tls;
     Resolver resolver;
-    FederationStats stats;
+    Counters stats;
 
     bool is_local(const std::string& domain) const {
         return std::find(config.local_domains.begin(), config.local_domains.end(), domain) !=

@@ -238,8 +238,10 @@ asio::awaitable<AddressLookup> Resolver::addresses(std::string host, std::uint16
 asio::awaitable<TargetsLookup> Resolver::targets(std::string domain) {
     // Sequential: the second query is cheap next to connecting, and the order of the two
     // answers must not matter anyway.
-    auto xmpps = co_await srv("_xmpps-server._tcp." + domain);
-    auto xmpp = co_await srv("_xmpp-server._tcp." + domain);
+    const std::string xmpps_name = "_xmpps-server._tcp." + domain;
+    const std::string xmpp_name = "_xmpp-server._tcp." + domain;
+    auto xmpps = co_await srv(xmpps_name);
+    auto xmpp = co_await srv(xmpp_name);
     auto answer = [](const SrvLookup& l) -> SrvAnswer {
         if (l.status != DnsStatus::ok) return std::nullopt;
         return l.records;

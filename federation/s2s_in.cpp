@@ -37,14 +37,14 @@ constexpr std::size_t max_pending_verifications = 16;
 
 }  // namespace
 
-InStream::InStream(Context& ctx, asio::ip::tcp::socket socket, Deliver deliver)
+InStream::InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver)
     : ctx_(ctx),
-      stream_(std::make_shared<XmlStream>(std::move(socket), ctx.tls.server, ctx.config.max_stanza_bytes,
-                                          ctx.config.max_write_buffer)),
+      stream_(std::make_shared<XmlStream>(std::move(socket), ctx->tls.server, ctx->config.max_stanza_bytes,
+                                          ctx->config.max_write_buffer)),
       deliver_(std::move(deliver)) {}
 
 asio::awaitable<void> InStream::run() {
-    ++ctx_.stats.streams_in;
+    ++ctx_->stats.streams_in;
     try {
         co_await negotiate_and_serve();
     } catch (const StreamFailure& f) {
@@ -53,24 +53,24 @@ asio::awaitable<void> InStream::run() {
         spdlog::error("s2s in {} ({}): {}", peer_domain_, stream_->peer(), e.what());
     }
     stream_->close();
-    --ctx_.stats.streams_in;
+    --ctx_->stats.streams_in;
 }
 
-asio::awaitable<void> InStream::stop() { co_await stream_->close_gracefully(ctx_.config.shutdown_grace); }
+void InStream::stop() { stream_->send_close(ctx_->config.shutdown_grace); }
 
 xml::Element InStream::features() const {
     xml::Element f("features", std::string(ns::stream));
     if (!stream_->is_tls()) {
         auto& tls = f.add_child("starttls", std::string(ns::tls));
-        if (ctx_.config.require_tls) tls.add_child("required", std::string(ns::tls));
+        if (ctx_->config.require_tls) tls.add_child("required", std::string(ns::tls));
         return f;
     }
     if (!sasl_done_ && !peer_domain_.empty() && peer_certificate_valid_for(stream_->ssl(), peer_domain_)) {
         auto& mechs = f.add_child("mechanisms", std::string(ns::sasl));
         mechs.add_child("mechanism", std::string(ns::sasl)).add_text("EXTERNAL");
     }
-    const bool cert_required = !peer_domain_.empty() && ctx_.config.policy_for(peer_domain_).require_valid_certificate;
-    if (!sasl_done_ && !cert_required && !ctx_.config.dialback_secret.empty()) {
+    const bool cert_required = !peer_domain_.empty() && ctx_->config.policy_for(peer_domain_).require_valid_certificate;
+    if (!sasl_done_ && !cert_required && !ctx_->config.dialback_secret.empty()) {
         auto& db = f.add_child("dialback", std::string(ns::dialback_feature));
         db.add_child("errors", std::string(ns::dialback_feature));   // XEP-0220 §2.4: we send typed errors
     }
@@ -79,7 +79,7 @@ xml::Element InStream::features() const {
 
 asio::awaitable<void> InStream::negotiate_and_serve() {
     auto& s = *stream_;
-    const auto& cfg = ctx_.config;
+    const auto& cfg = ctx_->config;
     s.expires_after(cfg.negotiation_timeout);
     for (;;) {
         // Stream header, ours, features.
@@ -95,8 +95,10 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
             co_return;
         }
         const auto to = header.attr_or("to");
-        if (!ctx_.is_local(to)) {
-            co_await s.fail(StreamCondition::host_unknown, "this server does not serve '" + to + "'");
+        if (!ctx_->is_local(to)) {
+            // GCC 12 miscompiles some temporaries inside co_await expressions: build them first.
+            const std::string text = "this server does not serve '" + to + "'";
+            co_await s.fail(StreamCondition::host_unknown, text);
             co_return;
         }
         const auto from = header.attr_or("from");
@@ -125,7 +127,7 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
         while (!restarted) {
             auto ev2 = co_await s.read();
             if (ev2.kind == Kind::close) {
-                co_await s.close_gracefully(std::chrono::milliseconds(0));
+                co_await s.answer_close();
                 co_return;
             }
             if (ev2.kind == Kind::open) {
@@ -162,7 +164,7 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
                 s.send(xml::Element("success", std::string(ns::sasl)));
                 sasl_done_ = true;
                 authorized_.insert({peer_domain_, local_});
-                ++ctx_.stats.sasl_external_ok;
+                ++ctx_->stats.sasl_external_ok;
                 spdlog::info("s2s in {} -> {}: authenticated by certificate (SASL EXTERNAL)", peer_domain_, local_);
                 s.restart();
                 restarted = true;
@@ -178,7 +180,8 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
             } else if (proto::stanza_kind(el)) {
                 if (!co_await on_stanza(std::move(el))) co_return;
             } else {
-                co_await s.fail(StreamCondition::unsupported_stanza_type, "unexpected <" + el.name() + "/>");
+                const std::string text = "unexpected <" + el.name() + "/>";
+                co_await s.fail(StreamCondition::unsupported_stanza_type, text);
                 co_return;
             }
             // Once authenticated, the deadline is the idle timeout, renewed by every element.
@@ -198,14 +201,14 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
         r.set_attr("type", type);
         return r;
     };
-    if (!ctx_.is_local(local)) {
+    if (!ctx_->is_local(local)) {
         // XEP-0220 §2.4: with the errors feature, a typed error instead of a stream error.
         auto r = reply("error");
         r.add_child(proto::to_element(proto::make_stanza_error(proto::StanzaCondition::item_not_found), ns::server));
         s.send(r);
         co_return;
     }
-    if (remote.empty() || !proto::Jid::parse(remote) || ctx_.config.policy_for(remote).require_valid_certificate) {
+    if (remote.empty() || !proto::Jid::parse(remote) || ctx_->config.policy_for(remote).require_valid_certificate) {
         auto r = reply("error");
         r.add_child(proto::to_element(proto::make_stanza_error(proto::StanzaCondition::not_authorized), ns::server));
         s.send(r);
@@ -222,8 +225,8 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
     verifying_.insert({remote, local});
     // The check goes out over a connection of its own while this stream keeps reading.
     auto self = shared_from_this();
-    asio::co_spawn(ctx_.executor, [self, remote, local, key = result.text()]() -> asio::awaitable<void> {
-        const bool valid = co_await dialback_verify(self->ctx_, local, remote, self->stream_id_, key);
+    asio::co_spawn(ctx_->executor, [self, remote, local, key = result.text()]() -> asio::awaitable<void> {
+        const bool valid = co_await dialback_verify(*self->ctx_, local, remote, self->stream_id_, key);
         self->verifying_.erase({remote, local});
         if (!self->stream_->is_open()) co_return;
         xml::Element r("result", std::string(ns::dialback));
@@ -232,11 +235,11 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
         r.set_attr("type", valid ? "valid" : "invalid");
         if (valid) {
             self->authorized_.insert({remote, local});
-            ++self->ctx_.stats.dialback_ok;
-            self->stream_->expires_after(self->ctx_.config.idle_timeout);
+            ++self->ctx_->stats.dialback_ok;
+            self->stream_->expires_after(self->ctx_->config.idle_timeout);
             spdlog::info("s2s in {} -> {}: authenticated by dialback", remote, local);
         } else {
-            ++self->ctx_.stats.dialback_failed;
+            ++self->ctx_->stats.dialback_failed;
             spdlog::info("s2s in {} -> {}: dialback key rejected", remote, local);
         }
         self->stream_->send(r);
@@ -252,12 +255,12 @@ void InStream::on_db_verify(const xml::Element& verify) {
     r.set_attr("from", originating);
     r.set_attr("to", receiving);
     r.set_attr("id", id);
-    if (!ctx_.is_local(originating)) {
+    if (!ctx_->is_local(originating)) {
         r.set_attr("type", "error");
         r.add_child(proto::to_element(proto::make_stanza_error(proto::StanzaCondition::item_not_found), ns::server));
     } else {
-        const bool valid = !ctx_.config.dialback_secret.empty() &&
-                           proto::verify_dialback_key(ctx_.config.dialback_secret, receiving, originating, id, verify.text());
+        const bool valid = !ctx_->config.dialback_secret.empty() &&
+                           proto::verify_dialback_key(ctx_->config.dialback_secret, receiving, originating, id, verify.text());
         r.set_attr("type", valid ? "valid" : "invalid");
     }
     stream_->send(r);
@@ -268,22 +271,26 @@ asio::awaitable<bool> InStream::on_stanza(xml::Element stanza) {
     const auto from = proto::Jid::parse(stanza.attr_or("from"));
     const auto to = proto::Jid::parse(stanza.attr_or("to"));
     if (!from || !to) {
-        ++ctx_.stats.rejected_in;
+        ++ctx_->stats.rejected_in;
         co_await s.fail(StreamCondition::improper_addressing, "stanzas between servers need valid 'from' and 'to'");
         co_return false;
     }
     if (!authorized_.count({from->domain(), to->domain()})) {
-        ++ctx_.stats.rejected_in;
+        ++ctx_->stats.rejected_in;
         // RFC 6120 §4.9.3.9: a 'from' this stream has not authenticated.
-        const bool to_ok = ctx_.is_local(to->domain());
-        co_await s.fail(to_ok ? StreamCondition::invalid_from : StreamCondition::host_unknown,
-                        to_ok ? "'" + from->domain() + "' is not authenticated on this stream"
-                              : "'" + to->domain() + "' is not served here");
+        const bool to_ok = ctx_->is_local(to->domain());
+        const auto condition = to_ok ? StreamCondition::invalid_from : StreamCondition::host_unknown;
+        std::string text;
+        if (to_ok)
+            text = "'" + from->domain() + "' is not authenticated on this stream";
+        else
+            text = "'" + to->domain() + "' is not served here";
+        co_await s.fail(condition, text);
         spdlog::warn("s2s in {}: refused a stanza from unauthenticated domain {} to {}", stream_->peer(),
                      from->domain(), to->domain());
         co_return false;
     }
-    ++ctx_.stats.stanzas_in;
+    ++ctx_->stats.stanzas_in;
     deliver_(with_stanza_ns(stanza, ns::server, ns::client));
     co_return true;
 }

@@ -19,12 +19,12 @@ class InStream : public std::enable_shared_from_this<InStream> {
 public:
     using Deliver = std::function<void(proto::xml::Element stanza)>;
 
-    InStream(Context& ctx, asio::ip::tcp::socket socket, Deliver deliver);
+    InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver);
 
     // Runs the stream to its end; never throws.
     asio::awaitable<void> run();
-    // system-shutdown is for errors; a graceful stop is </stream:stream> (RFC 6120 §4.4).
-    asio::awaitable<void> stop();
+    // A graceful stop is </stream:stream> (RFC 6120 §4.4); system-shutdown is for errors.
+    void stop();
     bool is_authenticated() const { return !authorized_.empty(); }
 
 private:
@@ -34,7 +34,7 @@ private:
     asio::awaitable<bool> on_stanza(proto::xml::Element stanza);
     proto::xml::Element features() const;
 
-    Context& ctx_;
+    std::shared_ptr<Context> ctx_;
     std::shared_ptr<XmlStream> stream_;
     Deliver deliver_;
     std::string stream_id_;

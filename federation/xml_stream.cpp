@@ -159,13 +159,24 @@ asio::awaitable<void> XmlStream::fail(proto::StreamCondition condition, const st
     close();
 }
 
-asio::awaitable<void> XmlStream::close_gracefully(std::chrono::milliseconds grace) {
-    if (closed_) co_return;
+void XmlStream::send_close(std::chrono::milliseconds grace) {
+    if (closed_) return;
     if (!close_sent_) {
         send_raw(std::string(xml::close_stream_tag()));
         close_sent_ = true;
     }
     expires_after(grace);
+}
+
+asio::awaitable<void> XmlStream::answer_close() {
+    send_close(std::chrono::milliseconds(500));
+    co_await flush();
+    close();
+}
+
+asio::awaitable<void> XmlStream::close_gracefully(std::chrono::milliseconds grace) {
+    if (closed_) co_return;
+    send_close(grace);
     co_await flush();
     // RFC 6120 §4.4: wait for the peer to close its side too, within the grace period.
     try {

@@ -53,8 +53,14 @@ public:
     // A stream error, </stream:stream>, and the connection closed once written (bounded by
     // the deadline). Opens our side of the stream first if we had not yet.
     asio::awaitable<void> fail(proto::StreamCondition condition, const std::string& text = {});
-    // </stream:stream>, then wait up to `grace` for the peer's, then close.
+    // </stream:stream>, then wait up to `grace` for the peer's, then close. Only when no
+    // other coroutine is reading this stream.
     asio::awaitable<void> close_gracefully(std::chrono::milliseconds grace);
+    // </stream:stream> while another coroutine keeps reading: that reader sees the peer's
+    // </stream:stream>, or the deadline `grace` closes the connection.
+    void send_close(std::chrono::milliseconds grace);
+    // The peer ended the stream: end ours and close.
+    asio::awaitable<void> answer_close();
 
     // After `d`, the socket is closed and pending operations fail with timeout.
     void expires_after(std::chrono::steady_clock::duration d);
