@@ -83,7 +83,8 @@ class DbExecutor {
     });
   }
 
-  /// Stops taking work and waits for the queued tasks to finish. Idempotent.
+  /// Stops taking work and waits for the queued tasks to finish. Idempotent. Call it from
+  /// the owner's thread, never from a task or a completion (a thread cannot join itself).
   void stop();
   std::size_t thread_count() const noexcept { return threads_.size(); }
   /// Tasks queued and not yet started (for /metrics).

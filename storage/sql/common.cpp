@@ -73,7 +73,9 @@ void enqueue_job(Tx& tx, JobKind kind, const std::string& target, const std::str
       {std::string(to_string(kind)), target, uri, payload, run_at, now});
 }
 
-void enqueue_push(Tx& tx, const Item& item, std::int64_t now) {
+namespace {
+
+std::string push_payload(const Item& item) {
   PushPayload p;
   p.item_id = item.id;
   p.uri = item.uri;
@@ -82,7 +84,50 @@ void enqueue_push(Tx& tx, const Item& item, std::int64_t now) {
   p.name = item.name;
   p.jid = item.jid.value_or("");
   p.state = item.state;
-  enqueue_job(tx, JobKind::push, item.owner, item.uri, encode(p), now, now);
+  return encode(p);
+}
+
+constexpr std::size_t batch_rows = 64;
+
+// "INSERT INTO jobs ... VALUES ($1..$6), ($7..$12), ..." for `rows` rows; one text per
+// size, so each backend prepares it once.
+const std::string& batch_insert_sql() {
+  static const std::string sql = [] {
+    std::string s = "INSERT INTO jobs (kind, target, uri, payload, run_at, created_at) VALUES ";
+    for (std::size_t r = 0; r < batch_rows; ++r) {
+      if (r) s += ", ";
+      s += "(";
+      for (std::size_t c = 0; c < 6; ++c) s += (c ? ", $" : "$") + std::to_string(r * 6 + c + 1);
+      s += ")";
+    }
+    return s;
+  }();
+  return sql;
+}
+
+}  // namespace
+
+void enqueue_push(Tx& tx, const Item& item, std::int64_t now) {
+  enqueue_job(tx, JobKind::push, item.owner, item.uri, push_payload(item), now, now);
+}
+
+void enqueue_pushes(Tx& tx, const std::vector<Item>& items, std::int64_t now) {
+  std::size_t i = 0;
+  std::vector<Param> params;
+  for (; i + batch_rows <= items.size(); i += batch_rows) {
+    params.clear();
+    params.reserve(batch_rows * 6);
+    for (std::size_t r = i; r < i + batch_rows; ++r) {
+      params.emplace_back(std::string(to_string(JobKind::push)));
+      params.emplace_back(items[r].owner);
+      params.emplace_back(items[r].uri);
+      params.emplace_back(push_payload(items[r]));
+      params.emplace_back(now);
+      params.emplace_back(now);
+    }
+    tx.exec(batch_insert_sql(), params);
+  }
+  for (; i < items.size(); ++i) enqueue_push(tx, items[i], now);
 }
 
 std::pair<std::size_t, std::size_t> contact_registers(Tx& tx, const std::string& uri,
@@ -91,7 +136,10 @@ std::pair<std::size_t, std::size_t> contact_registers(Tx& tx, const std::string&
                                    "WHERE uri = $1 AND state = 'waiting' RETURNING ") +
                            item_columns,
                        {uri, jid, now});
-  for (const auto& row : found) enqueue_push(tx, read_item(row), now);
+  std::vector<Item> items;
+  items.reserve(found.size());
+  for (const auto& row : found) items.push_back(read_item(row));
+  enqueue_pushes(tx, items, now);
   auto requests = tx.exec(
       "UPDATE inbound_requests SET pushed = 1 WHERE uri = $1 AND pushed = 0 RETURNING service, id",
       {uri});

@@ -31,6 +31,8 @@ void enqueue_job(Tx& tx, JobKind kind, const std::string& target, const std::str
                  const std::string& payload, std::int64_t run_at, std::int64_t now);
 /// A JID push (or not-found / timeout push) for the item's owner, reflecting its state.
 void enqueue_push(Tx& tx, const Item& item, std::int64_t now);
+/// The same for many items, in multi-row INSERTs (a contact awaited by thousands).
+void enqueue_pushes(Tx& tx, const std::vector<Item>& items, std::int64_t now);
 
 /// "The contact registers": `uri` now belongs to local account `jid`. Marks every waiting
 /// item for it found (a push each) and queues a partner_push for every inbound request not

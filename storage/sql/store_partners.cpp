@@ -48,7 +48,9 @@ std::size_t settle_if_all_answered(Tx& tx, const std::string& uri, std::int64_t 
                                   "WHERE uri = $1 AND state = 'waiting' RETURNING ") +
                           item_columns,
                       {uri, std::string(final_state), now});
-  for (const auto& r : rows) enqueue_push(tx, read_item(r), now);
+  std::vector<Item> items;
+  for (const auto& r : rows) items.push_back(read_item(r));
+  enqueue_pushes(tx, items, now);
   return rows.size();
 }
 
@@ -105,7 +107,9 @@ PartnerAnswerResult SqlStore::record_partner_jid(const std::string& uri, const s
                                     "WHERE uri = $1 AND state = 'waiting' RETURNING ") +
                             item_columns,
                         {uri, jid, now});
-    for (const auto& r : rows) enqueue_push(tx, read_item(r), now);
+    std::vector<Item> items;
+    for (const auto& r : rows) items.push_back(read_item(r));
+    enqueue_pushes(tx, items, now);
     res.items_changed = rows.size();
     close_partner_queries(tx, uri, now, partner);
     return res;

@@ -1,5 +1,6 @@
 #include <doctest.h>
 
+#include <map>
 #include <set>
 
 #include "helpers.hpp"
@@ -208,4 +209,29 @@ TEST_CASE("adding a URI again after its queries closed asks the partners again")
   REQUIRE(q.size() == 1);
   CHECK(q[0].state == QueryState::pending);
   CHECK(jobs_of(s, JobKind::partner_query).size() == 2);
+}
+
+TEST_CASE("a contact awaited by 150 users finds them all at once, with one push each") {
+  StoreFixture f;
+  auto& s = f.store();
+  std::map<std::string, std::string> item_of;  // owner -> item id
+  for (int i = 0; i < 150; ++i) {
+    const std::string owner = "user" + std::to_string(i) + "@sp.example";
+    item_of[owner] = s.add_item(item(owner, "mailto:popular@example.org", served_here(), "P")).item.id;
+  }
+  auto res = s.create_account(account("popular@sp.example", {"mailto:popular@example.org"}));
+  CHECK(res.items_found == 150);
+  auto pushes = jobs_of(s, JobKind::push);
+  REQUIRE(pushes.size() == 150);
+  std::set<std::string> owners;
+  for (const auto& j : pushes) {
+    owners.insert(j.target);
+    auto p = decode_push(j.payload);
+    REQUIRE(p.has_value());
+    CHECK(p->item_id == item_of[j.target]);
+    CHECK(p->jid == "popular@sp.example");
+    CHECK(p->name == "P");
+    CHECK(p->state == ItemState::found);
+  }
+  CHECK(owners.size() == 150);
 }

@@ -71,9 +71,12 @@ start() {
   as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust --auth-host=scram-sha-256 \
       --pwfile="$dir/superuser.pw" -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; return 1; }
-  port=$(free_port)
-  echo "$port" > "$dir/port"
-  pg_up "$dir" "$port"
+  # The free port is only free until someone else binds it: try a few.
+  local tries=0
+  until port=$(free_port) && echo "$port" > "$dir/port" && pg_up "$dir" "$port" 2>"$dir/start.err"; do
+    tries=$((tries + 1))
+    if [ $tries -ge 3 ]; then cat "$dir/start.err" >&2; return 1; fi
+  done
   # One statement per -c: CREATE DATABASE cannot run inside a transaction block.
   "$PGBIN/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
       -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'" \
