@@ -1,10 +1,21 @@
 #include "proto/xml/token_gate.hpp"
 
+#include <cstring>
+
 namespace wl::proto::xml {
 
 namespace {
 constexpr std::string_view cdata_open = "[CDATA[";
+
+// Position of the first a or b in s from `from` on, or s.size().
+std::size_t find_either(std::string_view s, std::size_t from, char a, char b) {
+    const char* begin = s.data() + from;
+    std::size_t len = s.size() - from;
+    if (const void* p = std::memchr(begin, a, len)) len = static_cast<std::size_t>(static_cast<const char*>(p) - begin);
+    if (const void* p = std::memchr(begin, b, len)) len = static_cast<std::size_t>(static_cast<const char*>(p) - begin);
+    return from + len;
 }
+}  // namespace
 
 // For well-formed input the gate must never hold back a completed tag; for malformed input it
 // may only delay the error (expat still judges every byte; held bytes count towards the
@@ -12,7 +23,23 @@ constexpr std::string_view cdata_open = "[CDATA[";
 // so that expat reports the error at once.
 TokenGate::Verdict TokenGate::scan(std::string_view bytes) {
     Verdict v;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const std::size_t n = bytes.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        // Fast paths for where nearly all bytes are: text, and attribute values. They skip to
+        // the next byte that can change the state.
+        if (state_ == State::content) {
+            const std::size_t j = find_either(bytes, i, '<', '&');
+            if (j == n) {
+                v.ready = n;
+                break;
+            }
+            v.ready = j;
+            i = j;
+        } else if (state_ == State::quote) {
+            const std::size_t j = find_either(bytes, i, quote_, '<');
+            if (j == n) break;
+            i = j;
+        }
         const char c = bytes[i];
         bool safe = false;
         switch (state_) {
