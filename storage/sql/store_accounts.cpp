@@ -26,6 +26,7 @@ CreateAccountResult SqlStore::create_account(const NewAccount& account) {
   const auto now = now_ms();
   return in_tx([&](Tx& tx) {
     CreateAccountResult res;
+    tx.lock_key(owner_key(account.jid));  // two creations of one JID: one wins, one is told
     for (const auto& u : uris) tx.lock_key(uri_key(u));
     if (!tx.exec("SELECT 1 FROM accounts WHERE jid = $1", {account.jid}).empty()) {
       res.status = CreateAccountStatus::already_exists;
@@ -133,6 +134,7 @@ AddUriResult SqlStore::add_uri(const std::string& jid, const std::string& uri) {
   const auto now = now_ms();
   return in_tx([&](Tx& tx) {
     AddUriResult res;
+    tx.lock_key(owner_key(jid));  // the account cannot be deleted under us
     tx.lock_key(uri_key(uri));
     if (tx.exec("SELECT 1 FROM accounts WHERE jid = $1", {jid}).empty()) {
       res.status = AddUriStatus::unknown_account;

@@ -112,3 +112,21 @@ TEST_CASE("two nodes taking one user's parked pushes at once take each push once
   CHECK(a.size() + b.size() == 20);
   CHECK(ids.size() == 20);
 }
+
+TEST_CASE("concurrent creations of one account: one is created, the others are told it exists") {
+  StoreFixture f;
+  auto other = f.open();
+  std::mutex m;
+  std::multiset<CreateAccountStatus> outcomes;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? f.store() : *other;
+      auto r = s.create_account(account("alice@sp.example", {"tel:+13035550100"}));
+      std::lock_guard lock(m);
+      outcomes.insert(r.status);
+    });
+  for (auto& t : threads) t.join();
+  CHECK(outcomes.count(CreateAccountStatus::created) == 1);
+  CHECK(outcomes.count(CreateAccountStatus::already_exists) == 3);
+}
