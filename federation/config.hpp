@@ -35,8 +35,10 @@ struct FederationConfig {
     std::map<std::string, PeerPolicy> peers;     // per remote domain
     PeerPolicy default_policy;
 
-    // Where incoming s2s connections are accepted, "ip:port" each.
+    // Where incoming s2s connections are accepted, "ip:port" each: STARTTLS, and direct TLS
+    // from the first byte (XEP-0368, published as _xmpps-server._tcp).
     std::vector<std::string> listen;
+    std::vector<std::string> listen_direct_tls;
 
     std::chrono::milliseconds connect_timeout{5000};     // one TCP connect
     std::chrono::milliseconds negotiation_timeout{15000};  // connected -> authenticated

@@ -32,11 +32,15 @@ struct Federation::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Context> ctx;
     StanzaHandler on_stanza;
     std::shared_ptr<Pool> pool;
-    std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+    struct Listener {
+        std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+        bool direct_tls = false;
+    };
+    std::vector<Listener> acceptors;
     std::list<std::weak_ptr<InStream>> incoming;
     bool stopping = false;
 
-    asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor) {
+    asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, bool direct_tls) {
         auto self = shared_from_this();
         for (;;) {
             boost::system::error_code ec;
@@ -60,7 +64,7 @@ struct Federation::Impl : std::enable_shared_from_this<Impl> {
             if (ec) continue;
             own.assign(protocol, socket.release(), ec);
             if (ec) continue;
-            auto in = std::make_shared<InStream>(ctx, std::move(own), deliver());
+            auto in = std::make_shared<InStream>(ctx, std::move(own), deliver(), direct_tls);
             incoming.push_back(in);
             asio::co_spawn(strand, [in, self]() -> asio::awaitable<void> { co_await in->run(); }, asio::detached);
         }
@@ -84,6 +88,7 @@ Federation::Federation(asio::any_io_executor executor, FederationConfig config, 
     for (const auto& [domain, route] : config.routes)
         if (!parse_route(route)) throw std::runtime_error("s2s.routes: '" + domain + "' = '" + route + "' is not host:port");
     for (const auto& l : config.listen) parse_listen(l);
+    for (const auto& l : config.listen_direct_tls) parse_listen(l);
     if (config.local_domains.empty()) throw std::runtime_error("federation: no local domain");
     impl_ = std::make_shared<Impl>(asio::make_strand(executor), std::move(config), std::move(on_stanza));
     impl_->pool = std::make_shared<Pool>(impl_->ctx, impl_->deliver());
@@ -93,7 +98,7 @@ Federation::~Federation() = default;
 
 void Federation::start() {
     // Binding happens here, synchronously, so that a port in use is reported at startup.
-    for (const auto& l : impl_->ctx->config.listen) {
+    auto bind = [&](const std::string& l, bool direct_tls) {
         const auto endpoint = parse_listen(l);
         auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->strand);
         boost::system::error_code ec;
@@ -102,12 +107,18 @@ void Federation::start() {
         if (!ec) acceptor->bind(endpoint, ec);
         if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
         if (ec) throw std::runtime_error("s2s.listen: cannot listen on " + l + ": " + ec.message());
-        impl_->acceptors.push_back(std::move(acceptor));
-    }
+        impl_->acceptors.push_back(Impl::Listener{std::move(acceptor), direct_tls});
+    };
+    for (const auto& l : impl_->ctx->config.listen) bind(l, false);
+    for (const auto& l : impl_->ctx->config.listen_direct_tls) bind(l, true);
     auto impl = impl_;
     for (auto& a : impl_->acceptors) {
-        asio::ip::tcp::acceptor* acceptor = a.get();
-        asio::co_spawn(impl_->strand, [impl, acceptor]() -> asio::awaitable<void> { co_await impl->accept_loop(*acceptor); },
+        asio::ip::tcp::acceptor* acceptor = a.acceptor.get();
+        const bool direct_tls = a.direct_tls;
+        asio::co_spawn(impl_->strand,
+                       [impl, acceptor, direct_tls]() -> asio::awaitable<void> {
+                           co_await impl->accept_loop(*acceptor, direct_tls);
+                       },
                        asio::detached);
     }
 }
@@ -116,7 +127,7 @@ std::vector<asio::ip::tcp::endpoint> Federation::listen_endpoints() const {
     std::vector<asio::ip::tcp::endpoint> out;
     for (const auto& a : impl_->acceptors) {
         boost::system::error_code ec;
-        auto ep = a->local_endpoint(ec);
+        auto ep = a.acceptor->local_endpoint(ec);
         if (!ec) out.push_back(ep);
     }
     return out;
@@ -139,7 +150,7 @@ void Federation::stop(std::function<void()> done) {
             impl->stopping = true;
             for (auto& a : impl->acceptors) {
                 boost::system::error_code ec;
-                a->close(ec);
+                a.acceptor->close(ec);
             }
             for (auto& w : impl->incoming)
                 if (auto in = w.lock()) in->stop();

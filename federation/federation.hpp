@@ -40,7 +40,7 @@ public:
 
     // Binds the listen addresses; throws std::runtime_error if one cannot be bound.
     void start();
-    // The bound listen endpoints (useful with port 0).
+    // The bound listen endpoints, STARTTLS ones first (useful with port 0).
     std::vector<asio::ip::tcp::endpoint> listen_endpoints() const;
 
     // False, without sending, when the stanza is not federation's to send: 'from' is not in

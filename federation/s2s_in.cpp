@@ -32,16 +32,16 @@ std::string random_stream_id() {
     return out;
 }
 
-// Dialback answers may only name a domain we could have been asked about.
+// A peer may not make us open connections without bound.
 constexpr std::size_t max_pending_verifications = 16;
 
 }  // namespace
 
-InStream::InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver)
+InStream::InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver, bool direct_tls)
     : ctx_(ctx),
       stream_(std::make_shared<XmlStream>(std::move(socket), ctx->tls.server, ctx->config.max_stanza_bytes,
                                           ctx->config.max_write_buffer)),
-      deliver_(std::move(deliver)) {}
+      deliver_(std::move(deliver)), direct_tls_(direct_tls) {}
 
 asio::awaitable<void> InStream::run() {
     ++ctx_->stats.streams_in;
@@ -81,6 +81,7 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
     auto& s = *stream_;
     const auto& cfg = ctx_->config;
     s.expires_after(cfg.negotiation_timeout);
+    if (direct_tls_) co_await s.start_tls(asio::ssl::stream_base::server);
     for (;;) {
         // Stream header, ours, features.
         auto ev = co_await s.read();
@@ -218,7 +219,8 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
         s.send(reply("valid"));
         co_return;
     }
-    if (verifying_.size() >= max_pending_verifications || verifying_.count({remote, local})) {
+    if (verifying_.count({remote, local})) co_return;   // the answer to the first one will do
+    if (verifying_.size() >= max_pending_verifications) {
         co_await s.fail(StreamCondition::policy_violation, "too many dialback requests");
         throw StreamFailure(FailureKind::protocol, "dialback flood from " + remote);
     }

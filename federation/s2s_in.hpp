@@ -19,7 +19,8 @@ class InStream : public std::enable_shared_from_this<InStream> {
 public:
     using Deliver = std::function<void(proto::xml::Element stanza)>;
 
-    InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver);
+    // direct_tls: the connection came to a XEP-0368 port; TLS starts before the stream.
+    InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, Deliver deliver, bool direct_tls = false);
 
     // Runs the stream to its end; never throws.
     asio::awaitable<void> run();
@@ -40,6 +41,7 @@ private:
     std::string stream_id_;
     std::string local_;        // the 'to' of the stream header
     std::string peer_domain_;  // the 'from' of the stream header, if given
+    bool direct_tls_ = false;
     bool sasl_done_ = false;
     std::set<std::pair<std::string, std::string>> authorized_;   // (remote domain, local domain)
     std::set<std::pair<std::string, std::string>> verifying_;

@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "certs.hpp"
+#include "dnsmasq.hpp"
 #include "federation/context.hpp"
 #include "federation/federation.hpp"
 #include "federation/s2s_out.hpp"
@@ -403,6 +404,41 @@ TEST_CASE("an idle outgoing stream is closed, and the next stanza opens a new on
     REQUIRE(a.fed().send(message("alice@a.test", "bob@b.test", "second")));
     REQUIRE(b.wait_for(with_id("m-second")));
     CHECK(b.fed().stats().dialback_ok == 2);
+}
+
+TEST_CASE("SRV records in DNS lead to the peer, direct TLS first, the next target when one is down") {
+    wl::test::CertDir certs;
+    certs.self_signed("a.test");
+    certs.self_signed("b.test");
+    certs.self_signed("c.test");
+    Ports p;
+    const auto b_direct = wl::test::free_port(), c_port = wl::test::free_port(), dead = wl::test::free_port();
+    const auto port = [](unsigned short n) { return std::to_string(n); };
+    // b.test: only a XEP-0368 port, preferred; its STARTTLS record points nowhere.
+    // c.test: the direct TLS record points nowhere; the STARTTLS record is the live one.
+    wl::test::Dnsmasq dns({"host-record=a.test,127.0.0.1", "host-record=b.test,127.0.0.1", "host-record=c.test,127.0.0.1",
+                           "srv-host=_xmpp-server._tcp.a.test,a.test," + port(p.a) + ",0,5",
+                           "srv-host=_xmpps-server._tcp.b.test,b.test," + port(b_direct) + ",0,5",
+                           "srv-host=_xmpp-server._tcp.b.test,b.test," + port(dead) + ",10,5",
+                           "srv-host=_xmpps-server._tcp.c.test,c.test," + port(dead) + ",0,5",
+                           "srv-host=_xmpp-server._tcp.c.test,c.test," + port(c_port) + ",10,5"});
+    Loop loop;
+    auto ca = config_for("a.test", p.a, certs, {}, secret_a);
+    ca.nameserver = dns.address();
+    auto cb = config_for("b.test", p.b, certs, {}, secret_b);
+    cb.listen.clear();
+    cb.listen_direct_tls = {"127.0.0.1:" + port(b_direct)};
+    cb.nameserver = dns.address();
+    auto cc = config_for("c.test", c_port, certs, {}, "secret of c.test");
+    cc.nameserver = dns.address();
+    Node a(loop, ca);
+    Node b(loop, cb);
+    Node c(loop, cc);
+    REQUIRE(a.fed().send(message("alice@a.test", "bob@b.test", "direct")));
+    CHECK(b.wait_for(with_id("m-direct")));
+    REQUIRE(a.fed().send(message("alice@a.test", "carol@c.test", "fallback")));
+    CHECK(c.wait_for(with_id("m-fallback")));
+    CHECK(a.fed().stats().bounced == 0);
 }
 
 TEST_CASE("federation refuses stanzas that are not its to send") {
