@@ -106,8 +106,8 @@ class Store {
   /// Partner acknowledged our request and told us its item id.
   virtual bool record_partner_ack(const std::string& uri, const std::string& partner,
                                   const std::string& partner_item_id) = 0;
-  /// Partner pushed the contact's JID: every local item waiting for `uri` becomes found with
-  /// a push job each; every query for `uri` is closed (found).
+  /// Partner pushed the contact's JID: every local item waiting for `uri` (or timed out on
+  /// it) becomes found with a push job each; the other partners' open queries are closed.
   virtual PartnerAnswerResult record_partner_jid(const std::string& uri, const std::string& partner,
                                                  const std::string& jid) = 0;
   /// Partner answered with an error (cancel), or did not answer in time (timeout). Once every

@@ -103,8 +103,9 @@ PartnerAnswerResult SqlStore::record_partner_jid(const std::string& uri, const s
     res.known = true;
     tx.exec("UPDATE partner_queries SET state = 'found', updated_at = $3 WHERE uri = $1 AND partner = $2",
             {uri, partner, now});
+    // Items that already timed out learn the JID too: the user was told "timeout", not "never".
     auto rows = tx.exec(std::string("UPDATE items SET state = 'found', jid = $2, updated_at = $3 "
-                                    "WHERE uri = $1 AND state = 'waiting' RETURNING ") +
+                                    "WHERE uri = $1 AND state IN ('waiting', 'timed_out') RETURNING ") +
                             item_columns,
                         {uri, jid, now});
     std::vector<Item> items;

@@ -94,6 +94,14 @@ TEST_CASE("a timeout is retried with growing back-off until the attempts run out
   auto pushes = pushes_for(s, "alice@sp.example");
   REQUIRE(pushes.size() == 1);
   CHECK(pushes[0].state == ItemState::timed_out);
+
+  // The partner answers after all: the user learns the JID anyway.
+  auto late = s.record_partner_jid(uri, p1, "contact@p1.example");
+  CHECK(late.items_changed == 1);
+  CHECK(s.get_item("alice@sp.example", a.item.id)->state == ItemState::found);
+  pushes = pushes_for(s, "alice@sp.example");
+  REQUIRE(pushes.size() == 2);
+  CHECK(pushes[1].jid == "contact@p1.example");
 }
 
 TEST_CASE("a timeout after the retry period gives up at once") {
