@@ -15,6 +15,8 @@ fail() {
 }
 
 mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
+# Reproducers of an earlier failing run would mislead whoever reads this one.
+rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 bin="$work/fuzz_stream_parser"
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$src" "$src"/proto/xml/*.cpp "$src/tests/fuzz/stream_parser_fuzz.cpp" -lexpat -o "$bin" \
