@@ -75,7 +75,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::size_t run_stream_parser(std::string_view bytes, std::size_t chunk) {
+[[gnu::noinline]] std::size_t run_stream_parser(std::string_view bytes, std::size_t chunk) {
     StreamParser parser(ParserLimits{1u << 20, 32, 64});
     std::size_t stanzas = 0;
     for (std::size_t at = 0; at < bytes.size(); at += chunk) {
@@ -90,7 +90,7 @@ std::size_t run_stream_parser(std::string_view bytes, std::size_t chunk) {
 }
 
 // The same expat configuration (namespaces resolved, UTF-8) with handlers that do nothing.
-std::size_t run_raw_expat(std::string_view bytes, std::size_t chunk) {
+[[gnu::noinline]] std::size_t run_raw_expat(std::string_view bytes, std::size_t chunk) {
     XML_Parser p = XML_ParserCreateNS("UTF-8", '\x01');
     std::size_t ends = 0;
     XML_SetUserData(p, &ends);
