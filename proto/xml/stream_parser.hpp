@@ -49,7 +49,10 @@ std::optional<std::string> declared_prefix(const Element& header, std::string_vi
 enum class Framing {
     stream,      // RFC 6120 <stream:stream>
     websocket    // RFC 7395: every top-level element is one WS message; <open/>/<close/> of
-                 // urn:ietf:params:xml:ns:xmpp-framing become open/close events
+                 // urn:ietf:params:xml:ns:xmpp-framing become open/close events. The
+                 // messages are parsed as children of one synthetic root, so a message
+                 // carrying an XML declaration is not-well-formed, and each message must
+                 // declare its own namespaces (xmlns='jabber:client').
 };
 
 class StreamParser {
