@@ -80,9 +80,14 @@ void bench_register(Store& s, int k, int reps) {
   // marks k items found and queues k pushes.
   std::vector<std::string> uris;
   for (int r = 0; r < reps; ++r) {
-    const std::string u = uri(("tel:+1740" + std::to_string(k) + "0" + std::to_string(r)).c_str(), 0);
+    char u[64];
+    std::snprintf(u, sizeof u, "tel:+1740%d0%d", k, r);
     uris.push_back(u);
-    for (int i = 0; i < k; ++i) s.add_item(waiting_item("w" + std::to_string(i) + "@sp.example", u));
+    for (int i = 0; i < k; ++i) {
+      char owner[64];
+      std::snprintf(owner, sizeof owner, "w%d@sp.example", i);
+      s.add_item(waiting_item(owner, u));
+    }
   }
   s.create_account(NewAccount{"contact" + std::to_string(k) + "@sp.example", {}, {}});
   auto t0 = Steady::now();
