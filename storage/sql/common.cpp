@@ -156,7 +156,7 @@ void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now,
                            const std::string& except_partner) {
   auto open = tx.exec(
       "SELECT partner, state, partner_item_id FROM partner_queries "
-      "WHERE uri = $1 AND state IN ('pending', 'acked') AND partner <> $2",
+      "WHERE uri = $1 AND state IN ('pending', 'acked', 'timed_out') AND partner <> $2",
       {uri, except_partner});
   for (const auto& row : open) {
     tx.exec(
@@ -164,7 +164,8 @@ void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now,
         {uri, row.text(0), now});
     // A partner still 'pending' has not given us its id yet; record_partner_ack sends the
     // removal when the ack arrives.
-    if (row.text(1) == "acked" && !row.text(2).empty()) {
+    // A partner that timed out may still have acked late: it holds an item as well.
+    if (row.text(1) != "pending" && !row.text(2).empty()) {
       PartnerRemovePayload p{uri, row.text(2)};
       enqueue_job(tx, JobKind::partner_remove, row.text(0), uri, encode(p), now, now);
     }
@@ -177,8 +178,11 @@ void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now,
 
 void drop_item(Tx& tx, const Item& item, std::int64_t now) {
   tx.exec("DELETE FROM items WHERE owner = $1 AND id = $2", {item.owner, item.id});
-  if (item.state != ItemState::waiting) return;
-  auto still = tx.exec("SELECT COUNT(*) FROM items WHERE uri = $1 AND state = 'waiting'", {item.uri});
+  // Waiting and timed-out items may still learn a JID from a partner; found and not-found
+  // ones never will.
+  if (item.state != ItemState::waiting && item.state != ItemState::timed_out) return;
+  auto still = tx.exec("SELECT COUNT(*) FROM items WHERE uri = $1 AND state IN ('waiting', 'timed_out')",
+                       {item.uri});
   if (still.at(0).integer(0) == 0) close_partner_queries(tx, item.uri, now);
 }
 

@@ -40,14 +40,15 @@ void enqueue_pushes(Tx& tx, const std::vector<Item>& items, std::int64_t now);
 std::pair<std::size_t, std::size_t> contact_registers(Tx& tx, const std::string& uri,
                                                       const std::string& jid, std::int64_t now);
 
-/// Nobody here waits for `uri` any more: open queries become removed, partners that gave
-/// us an item id get a partner_remove job, unclaimed partner_query jobs are dropped.
+/// Nobody here waits for `uri` any more: open (and timed-out) queries become removed,
+/// partners that gave us an item id get a partner_remove job, unclaimed partner_query jobs
+/// are dropped.
 /// `except_partner` keeps that partner's query as it is (the one that answered).
 void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now,
                            const std::string& except_partner = {});
 
-/// Deletes one item; if it was the last local item waiting for its URI, closes that URI's
-/// partner queries. The caller holds the owner and URI locks.
+/// Deletes one item; if it was the last local item waiting (or timed out) for its URI,
+/// closes that URI's partner queries. The caller holds the owner and URI locks.
 void drop_item(Tx& tx, const Item& item, std::int64_t now);
 
 }  // namespace wl::storage::sql

@@ -180,3 +180,20 @@ TEST_CASE("a repeated partner request gets the same id, and removal reports remo
   CHECK(s.remove_partner_request("wl.sp2.example", r1.request.id) == RemoveStatus::not_found);
   CHECK(s.list_partner_requests("wl.sp3.example").size() == 1);
 }
+
+TEST_CASE("a partner that timed out but acked late is told to drop its item when the user removes theirs") {
+  StoreFixture f;
+  auto& s = f.store();
+  RetryPolicy policy{1, std::chrono::hours(1), std::chrono::seconds(10)};
+  auto a = s.add_item(item("alice@sp.example", uri, ask({p1})));
+  s.record_partner_error(uri, p1, PartnerErrorType::timeout, policy);
+  REQUIRE(s.get_item("alice@sp.example", a.item.id)->state == ItemState::timed_out);
+  CHECK(s.record_partner_ack(uri, p1, "late-7"));
+  CHECK(s.list_partner_queries(uri).at(0).state == QueryState::timed_out);
+  CHECK(jobs_of(s, JobKind::partner_remove).empty());
+  s.remove_item("alice@sp.example", a.item.id);
+  auto removes = jobs_of(s, JobKind::partner_remove, p1);
+  REQUIRE(removes.size() == 1);
+  CHECK(decode_partner_remove(removes[0].payload)->partner_item_id == "late-7");
+  CHECK(s.list_partner_queries(uri).at(0).state == QueryState::removed);
+}
