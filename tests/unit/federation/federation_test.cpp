@@ -324,12 +324,23 @@ TEST_CASE("a peer that accepts but never speaks makes queued stanzas bounce with
     };
     asio::post(loop.io(), accept);
     auto cfg = config_for("a.test", p.a, certs, {{"mute.test", p.route_b()}}, secret_a);
-    cfg.negotiation_timeout = 300ms;
+    cfg.negotiation_timeout = 500ms;
+    cfg.max_queued_per_peer = 2;
     Node a(loop, cfg);
     REQUIRE(a.fed().send(iq_get("alice@a.test/x", "mute.test", "slow")));
+    REQUIRE(a.fed().send(iq_get("alice@a.test/x", "mute.test", "slow-2")));
+    // The queue holds two: the third is refused at once rather than held without bound.
+    REQUIRE(a.fed().send(iq_get("alice@a.test/x", "mute.test", "over")));
+    auto over = a.wait_for(with_id("over"));
+    REQUIRE(over);
+    CHECK(error_condition(*over) == "resource-constraint");
+    CHECK(a.received_count() == 1);
     auto bounce = a.wait_for(with_id("slow"));
     REQUIRE(bounce);
     CHECK(error_condition(*bounce) == "remote-server-timeout");
+    auto bounce2 = a.wait_for(with_id("slow-2"));
+    REQUIRE(bounce2);
+    CHECK(error_condition(*bounce2) == "remote-server-timeout");
     asio::post(loop.io(), [&] { mute.close(); });
 }
 
