@@ -90,6 +90,8 @@ Federation::Federation(asio::any_io_executor executor, FederationConfig config, 
     for (const auto& l : config.listen) parse_listen(l);
     for (const auto& l : config.listen_direct_tls) parse_listen(l);
     if (config.local_domains.empty()) throw std::runtime_error("federation: no local domain");
+    if (config.require_tls && (config.tls_cert_file.empty() || config.tls_key_file.empty()))
+        throw std::runtime_error("tls.cert/tls.key: s2s requires TLS, so it needs a certificate and key");
     impl_ = std::make_shared<Impl>(asio::make_strand(executor), std::move(config), std::move(on_stanza));
     impl_->pool = std::make_shared<Pool>(impl_->ctx, impl_->deliver());
 }

@@ -1,5 +1,6 @@
 #include "federation/pool.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "federation/bounce.hpp"
@@ -39,10 +40,8 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
     }
     if (link.queue.size() >= ctx_->config.max_queued_per_peer) {
         // Prosody bounces a full send queue too; resource-constraint tells the sender to wait.
-        if (auto reply = make_bounce(stanza, proto::StanzaCondition::resource_constraint, "too many stanzas queued for " + remote)) {
-            ++ctx_->stats.bounced;
-            bounce_(std::move(*reply));
-        }
+        if (auto reply = make_bounce(stanza, proto::StanzaCondition::resource_constraint, "too many stanzas queued for " + remote))
+            deliver_bounce(std::move(*reply));
         return;
     }
     link.queue.push_back(std::move(stanza));
@@ -57,10 +56,13 @@ void Pool::write(Link& link, const xml::Element& stanza) {
 
 void Pool::bounce(const xml::Element& stanza, FailureKind kind, const std::string& reason) {
     (void)reason;   // peer addresses and DNS details are for our logs, not for the sender
-    if (auto reply = make_bounce(stanza, bounce_condition(kind))) {
-        ++ctx_->stats.bounced;
-        bounce_(std::move(*reply));
-    }
+    if (auto reply = make_bounce(stanza, bounce_condition(kind))) deliver_bounce(std::move(*reply));
+}
+
+void Pool::deliver_bounce(xml::Element reply) {
+    ++ctx_->stats.bounced;
+    // Posted, never called inline: send() may be running inside the server's own handler.
+    asio::post(ctx_->executor, [deliver = bounce_, reply = std::move(reply)]() mutable { deliver(std::move(reply)); });
 }
 
 void Pool::forget(const std::shared_ptr<Link>& link) {

@@ -55,6 +55,7 @@ private:
     asio::awaitable<void> watch_idle(std::shared_ptr<Link> link);
     void write(Link& link, const proto::xml::Element& stanza);
     void bounce(const proto::xml::Element& stanza, FailureKind kind, const std::string& reason);
+    void deliver_bounce(proto::xml::Element reply);
     void forget(const std::shared_ptr<Link>& link);
 
     std::shared_ptr<Context> ctx_;

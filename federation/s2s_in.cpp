@@ -60,10 +60,13 @@ void InStream::stop() { stream_->send_close(ctx_->config.shutdown_grace); }
 
 xml::Element InStream::features() const {
     xml::Element f("features", std::string(ns::stream));
-    if (!stream_->is_tls()) {
+    // Without a certificate of our own (allowed only when TLS is optional) we cannot offer TLS.
+    if (!stream_->is_tls() && !ctx_->config.tls_cert_file.empty()) {
         auto& tls = f.add_child("starttls", std::string(ns::tls));
-        if (ctx_->config.require_tls) tls.add_child("required", std::string(ns::tls));
-        return f;
+        if (ctx_->config.require_tls) {
+            tls.add_child("required", std::string(ns::tls));
+            return f;
+        }
     }
     if (!sasl_done_ && !peer_domain_.empty() && peer_certificate_valid_for(stream_->ssl(), peer_domain_)) {
         auto& mechs = f.add_child("mechanisms", std::string(ns::sasl));

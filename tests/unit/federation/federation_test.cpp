@@ -452,6 +452,52 @@ TEST_CASE("SRV records in DNS lead to the peer, direct TLS first, the next targe
     CHECK(a.fed().stats().bounced == 0);
 }
 
+TEST_CASE("with TLS optional and no certificates, dialback still authenticates a plaintext stream") {
+    wl::test::CertDir certs;
+    Ports p;
+    Loop loop;
+    auto plain = [&](const std::string& domain, unsigned short port, const std::string& peer, const std::string& route,
+                     const std::string& secret) {
+        FederationConfig c;
+        c.local_domains = {domain};
+        c.dialback_secret = secret;
+        c.routes = {{peer, route}};
+        c.use_system_ca = false;
+        c.require_tls = false;
+        c.listen = {"127.0.0.1:" + std::to_string(port)};
+        return c;
+    };
+    Node a(loop, plain("a.test", p.a, "b.test", p.route_b(), secret_a));
+    Node b(loop, plain("b.test", p.b, "a.test", p.route_a(), secret_b));
+    REQUIRE(a.fed().send(message("alice@a.test", "bob@b.test", "plain")));
+    CHECK(b.wait_for(with_id("m-plain")));
+    CHECK(b.fed().stats().dialback_ok == 1);
+}
+
+TEST_CASE("a peer that requires TLS cannot verify a dialback key from a server without TLS, so the stanza bounces") {
+    wl::test::CertDir certs;
+    certs.self_signed("b.test");
+    Ports p;
+    Loop loop;
+    FederationConfig ca;
+    ca.local_domains = {"a.test"};
+    ca.dialback_secret = secret_a;
+    ca.routes = {{"b.test", p.route_b()}};
+    ca.require_tls = false;
+    ca.use_system_ca = false;
+    ca.listen = {p.route_a()};
+    Node a(loop, ca);
+    Node b(loop, config_for("b.test", p.b, certs, {{"a.test", p.route_a()}}, secret_b));
+    // a.test needs no certificate to open TLS to b.test, but b.test's check of the key goes
+    // to a.test's own server, which offers no TLS: b.test refuses that connection.
+    REQUIRE(a.fed().send(iq_get("alice@a.test/x", "b.test", "no-tls")));
+    auto bounce = a.wait_for(with_id("no-tls"));
+    REQUIRE(bounce);
+    CHECK(error_condition(*bounce) == "remote-server-not-found");
+    CHECK(b.received_count() == 0);
+    CHECK(b.fed().stats().dialback_failed == 1);
+}
+
 TEST_CASE("federation refuses stanzas that are not its to send") {
     wl::test::CertDir certs;
     certs.self_signed("a.test");
@@ -471,6 +517,8 @@ TEST_CASE("bad configuration is reported with the setting's name") {
     CHECK_THROWS_WITH_AS(Federation(io.get_executor(), c, [](xml::Element) {}), doctest::Contains("s2s.routes"),
                          std::runtime_error);
     c.routes.clear();
+    CHECK_THROWS_WITH_AS(Federation(io.get_executor(), c, [](xml::Element) {}), doctest::Contains("tls.cert"),
+                         std::runtime_error);
     c.tls_cert_file = "/nonexistent/cert.pem";
     c.tls_key_file = "/nonexistent/key.pem";
     CHECK_THROWS_WITH_AS(Federation(io.get_executor(), c, [](xml::Element) {}), doctest::Contains("tls.cert"),
