@@ -1,0 +1,42 @@
+#pragma once
+// The byte (or message) pipe under a client stream, so that one session serves TCP with
+// STARTTLS, direct TLS and WebSocket alike. A transport belongs to one session's strand:
+// its methods are called from that strand only, with at most one read and one write
+// pending at once.
+#include <utility>  // Boost 1.74's Asio needs it first
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "proto/xml/stream_parser.hpp"
+
+namespace wl::server::c2s {
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+
+    // Reads what has arrived (at least one byte, or one whole WebSocket message). Returns
+    // 0 at the peer's orderly end; throws boost::system::system_error on failure.
+    virtual boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer) = 0;
+    // Writes each piece; a message transport sends each as one message.
+    virtual boost::asio::awaitable<void> write(const std::vector<std::string>& pieces) = 0;
+
+    // STARTTLS / direct TLS: the server side of the handshake.
+    virtual bool can_start_tls() const = 0;
+    virtual boost::asio::awaitable<void> start_tls() = 0;
+    virtual bool is_secure() const = 0;
+
+    // Graceful end after the last write (TLS close_notify, WebSocket close frame).
+    virtual boost::asio::awaitable<void> shutdown() = 0;
+    // Ends at once; any pending read or write completes with an error. Safe to repeat.
+    virtual void close() = 0;
+
+    virtual proto::xml::Framing framing() const = 0;
+    virtual const std::string& remote_address() const = 0;
+};
+
+}  // namespace wl::server::c2s

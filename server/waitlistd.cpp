@@ -1,0 +1,67 @@
+// waitlistd: the XMPP server process. See DESIGN.md §6 for the command line.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "server/config.hpp"
+#include "server/log.hpp"
+#include "server/server.hpp"
+#include "storage/db_executor.hpp"
+#include "storage/store.hpp"
+
+namespace {
+
+int usage()
+{
+    std::fprintf(stderr, "usage: waitlistd --config FILE [--check]\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    std::string config_path;
+    bool check = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
+        else if (std::strcmp(argv[i], "--check") == 0) check = true;
+        else return usage();
+    }
+    if (config_path.empty()) return usage();
+
+    auto loaded = wl::server::load_config_file(config_path);
+    if (!loaded.errors.empty()) {
+        for (const auto& e : loaded.errors) std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.c_str());
+        std::fprintf(stderr, "%zu configuration error%s\n", loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
+        return 1;
+    }
+    if (check) {
+        std::printf("configuration OK\n");
+        return 0;
+    }
+    const wl::server::Config& config = *loaded.config;
+    wl::server::init_logging(config.log.level);
+    try {
+        wl::storage::StoreConfig sc;
+        sc.backend = config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
+        if (sc.backend == wl::storage::Backend::sqlite) {
+            sc.path = config.resolve_path(config.storage.path);
+            auto dir = std::filesystem::path(sc.path).parent_path();
+            if (!dir.empty()) std::filesystem::create_directories(dir);
+        }
+        sc.dsn = config.storage.dsn;
+        auto store = wl::storage::open_store(sc);
+        wl::storage::DbExecutor db(*store);
+        {
+            wl::server::Server server(config, db);
+            server.run();
+        }
+        db.stop();
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+    return 0;
+}
