@@ -1,8 +1,8 @@
 // A federation endpoint for interop tests: one Federation instance serving a domain, driven
 // over stdin/stdout so that a script can pit it against a real XMPP server.
 //
-//   fed_peer --domain sp.test --listen 127.0.0.1:35269 --nameserver 127.0.0.1:5353 \
-//            --cert sp.crt --key sp.key --secret S [--route dom=host:port]...
+//   fed_peer --domain sp.test --listen 127.0.0.1:35269 --nameserver 127.0.0.1:5353
+//            --cert sp.crt --key sp.key --secret S [--ca CA.pem] [--route dom=host:port]...
 //
 // stdout, one line each: "READY", "RECV <stanza xml>" for every stanza from a remote
 // domain, "STATS k=v ..." at exit. It answers XEP-0199 pings addressed to its domain itself.
