@@ -6,6 +6,8 @@
 #   tests/bench/c2s/bench_vs_prosody.sh [-n USERS] [-c LOGIN_CONCURRENCY] [-p PING_CONCURRENCY]
 #       [-t PING_SECONDS] [-i IDLE_SECONDS] [-j CLIENT_THREADS] [-b BUILD_DIR] [-w WAITLISTD]
 #       [-o REPORT_FILE] [-N]
+#   WL_PROVISION=PATH: create waitlistd's accounts with the integration tests' store tool
+#       (wl-test-provision --config FILE JID PASSWORD) instead of the admin API.
 #
 # Defaults: 1000 users, login concurrency 50, ping concurrency 50, 10 s of pings, 5 s idle,
 # 1 client thread, build dir "build", waitlistd = BUILD_DIR/server/waitlistd.
@@ -27,7 +29,7 @@ while getopts "n:c:p:t:i:j:b:w:o:Nh" opt; do
     t) ping_seconds=$OPTARG ;; i) idle_seconds=$OPTARG ;; j) threads=$OPTARG ;;
     b) build=$OPTARG ;; w) waitlistd=$OPTARG ;; o) report_file=$OPTARG ;;
     N) prosody_nagle=true ;;
-    *) sed -n '2,19p' "$0"; exit 2 ;;
+    *) sed -n '2,21p' "$0"; exit 2 ;;
   esac
 done
 case $build in /*) ;; *) build="$root/$build" ;; esac
@@ -152,7 +154,9 @@ CFG
   fi
   [ -s "$dir/prosody.pid" ] && pid=$(cat "$dir/prosody.pid")
   echo "prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null || echo "?") pid $pid on 127.0.0.1:$port"
-  run_bench prosody "$port" "$pid" || { stop_pid "$pid"; return 1; }
+  if ! run_bench prosody "$port" "$pid"; then
+    echo "prosody log (last lines):" >&2; tail -8 "$dir/prosody.log" >&2; stop_pid "$pid"; return 1
+  fi
   stop_pid "$pid"
 }
 
@@ -179,6 +183,14 @@ provision_waitlistd() {
     grep -v '^201$' <<<"$codes" | sort | uniq -c >&2
     return 1
   fi
+}
+
+# Before the admin API exists: the integration tests' tool that writes one account straight
+# into the Store named by the configuration (tests/integration/provision_account.cpp), one
+# process per user, two at a time; run before waitlistd starts. WL_PROVISION=PATH picks it.
+provision_waitlistd_store() {
+  local cfg=$1
+  seq 1 "$users" | xargs -P 2 -I{} "$provision_tool" --config "$cfg" "$prefix{}@$domain" "$password" >/dev/null
 }
 
 measure_waitlistd() {
@@ -219,17 +231,27 @@ rate_bytes_burst = 100000000
 [log]
 level = "warn"
 CFG
+  local t0=$SECONDS provision_tool=${WL_PROVISION:-}
+  if [ -n "$provision_tool" ]; then
+    provision_waitlistd_store "$dir/waitlistd.toml" || { echo "waitlistd: $provision_tool failed" >&2; return 1; }
+    echo "waitlistd: $users accounts written by $provision_tool in $((SECONDS - t0)) s"
+  fi
   "$waitlistd" --config "$dir/waitlistd.toml" >"$dir/stdout.log" 2>&1 </dev/null &
   pid=$!
   started_pids+=("$pid")
   if ! wait_port "$port" "$pid"; then
     echo "waitlistd did not start:" >&2; tail -20 "$dir/stdout.log" >&2; return 1
   fi
-  local t0=$SECONDS
-  wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
-  provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
-  echo "waitlistd: $users accounts created in $((SECONDS - t0)) s; pid $pid on 127.0.0.1:$port"
-  run_bench waitlistd "$port" "$pid" || { stop_pid "$pid"; return 1; }
+  if [ -z "$provision_tool" ]; then
+    t0=$SECONDS
+    wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
+    provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
+    echo "waitlistd: $users accounts created through the admin API in $((SECONDS - t0)) s"
+  fi
+  echo "waitlistd pid $pid on 127.0.0.1:$port"
+  if ! run_bench waitlistd "$port" "$pid"; then
+    echo "waitlistd log (last lines):" >&2; tail -8 "$dir/stdout.log" >&2; stop_pid "$pid"; return 1
+  fi
   stop_pid "$pid"
 }
 
@@ -247,7 +269,7 @@ print_table() {
     function row(name, key, better,    p, w) {
       p = ((("prosody", key) in v) ? v["prosody", key] : "-")
       w = ((("waitlistd", key) in v) ? v["waitlistd", key] : "-")
-      r = (p != "-" && w != "-" && p + 0 != 0) ? sprintf("%.2f", w / p) : "-"
+      r = (p != "-" && w != "-" && p + 0 > 0 && w + 0 >= 0) ? sprintf("%.2f", w / p) : "-"
       printf "%-34s %14s %14s %10s  %s\n", name, p, w, r, better
     }
     END {
