@@ -107,8 +107,8 @@ run_bench() {
     --password "$password" --prefix "$prefix" --login-concurrency "$login_conc" \
     --ping-concurrency "$ping_conc" --ping-seconds "$ping_seconds" --hold-seconds "$idle_seconds" \
     --threads "$threads" --server-pid "$pid" --label "$label" | tee "$work/$label.out" || rc=$?
-  [ "$rc" -eq 0 ] || echo "$label: bench_c2s exit status $rc (failed sessions are listed above)" >&2
-  grep -q '^RESULT ' "$work/$label.out"
+  grep -q '^RESULT ' "$work/$label.out" || return 1
+  [ "$rc" -eq 0 ] || { echo "$label: bench_c2s exit status $rc (failed sessions are listed above)" >&2; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------
