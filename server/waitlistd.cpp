@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/config.hpp"
+#include "server/http/http_service.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "storage/db_executor.hpp"
@@ -56,6 +57,7 @@ int main(int argc, char** argv)
         wl::storage::DbExecutor db(*store);
         {
             wl::server::Server server(config, db);
+            auto http = wl::server::http::make_http_service(server, {});
             server.run();
         }
         db.stop();

@@ -1,0 +1,46 @@
+#pragma once
+// The admin API (DESIGN.md §6): JSON over HTTP under /v1/, for the operator and waitlistctl.
+//
+//   GET    /v1/accounts                   200 {"accounts":[{"jid","uris":[...],"created"}]}
+//   POST   /v1/accounts                   {"jid","password","uris":[...]}  201 (Location)
+//   DELETE /v1/accounts/{jid}             204
+//   POST   /v1/accounts/{jid}/uris        {"uri"}  201; 200 when the account already had it
+//   DELETE /v1/accounts/{jid}/uris/{uri}  204 (the uri percent-encoded in the path)
+//   GET    /v1/accounts/{jid}/waitlist    200 {"jid","items":[{"id","uri","given_uri","name",
+//                                                "state","jid"?,"created","updated"}]}
+//   GET    /v1/partners                   200 {"partners":[{"jid","serves","inbound_requests"}]}
+//
+// Authentication: "Authorization: Bearer <http.admin_token>" on every /v1/ request; a
+// missing or wrong token is 401. An empty http.admin_token switches the API off: every /v1/
+// request is 403, so a forgotten token never leaves the API open.
+//
+// Input: a JID must be a bare JID of our domain with a local part (normalised by stringprep
+// before it is stored); a URI is a whole "tel:..." or "mailto:..." URI, stored in its
+// canonical form (proto/contact_uri.hpp). Every refusal of input is 4xx with a JSON body
+// {"error": sentence, "field": "jid" | "password" | "uris[1]" | "uri" | ...} naming the
+// field (no "field" when the body as a whole is not a JSON object). Unknown account 404;
+// an account that exists, or a URI of another account, 409. A database failure is 503.
+//
+// Creating an account or adding a URI is "the contact registers": the Store marks every
+// waiting item for the URI found and queues the pushes in the same transaction; the API
+// then calls `on_registered` so that the job dispatcher sends them at once. The SCRAM key
+// derivation (PBKDF2) runs on a database thread, never on an I/O thread.
+#include <functional>
+
+#include "server/config.hpp"
+#include "storage/db_executor.hpp"
+
+namespace wl::server::http {
+
+class HttpServer;
+
+struct AdminApiOptions {
+    int scram_iterations = 4096;            // at least proto::sasl::min_scram_iterations
+    std::function<void()> on_registered;    // e.g. JobDispatcher::wake; may be empty
+};
+
+// Adds the /v1/ routes to `http`. `config` and `db` must outlive the server's connections.
+void register_admin_api(HttpServer& http, const Config& config, storage::DbExecutor& db,
+                        AdminApiOptions options = {});
+
+}  // namespace wl::server::http

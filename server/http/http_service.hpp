@@ -1,0 +1,21 @@
+#pragma once
+// The process's HTTP side on a Server: binds every http.listen address, adds the admin API,
+// /healthz, /readyz and /metrics, the process gauges, and a stop hook; it accepts once
+// Server::run() runs the io_context, so more routes (and the /xmpp-websocket upgrade
+// handler) may be added to the returned server until then.
+#include <functional>
+#include <memory>
+
+#include "server/http/server.hpp"
+
+namespace wl::server {
+class Server;
+}
+
+namespace wl::server::http {
+
+// nullptr when http.listen is empty. Throws std::runtime_error when an address cannot be bound.
+// `on_registered` is called after the contact registers (JobDispatcher::wake); may be empty.
+std::shared_ptr<HttpServer> make_http_service(Server& server, std::function<void()> on_registered);
+
+}  // namespace wl::server::http

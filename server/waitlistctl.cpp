@@ -1,0 +1,386 @@
+// waitlistctl: the operator's command line, a client of the admin API (DESIGN.md §6). It
+// reads the address (http.listen[0]) and the token (http.admin_token) from the server's
+// configuration file and turns the API's JSON answers into lines and tables.
+#include <utility>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/config.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using json = nlohmann::json;
+using tcp = asio::ip::tcp;
+
+constexpr const char* usage_text =
+    "usage: waitlistctl --config FILE COMMAND\n"
+    "commands:\n"
+    "  account add JID --password PW [--uri URI]...   create an account (PW '-': read it from stdin)\n"
+    "  account del JID                                 delete an account and everything it owns\n"
+    "  account list                                    list the accounts\n"
+    "  uri add JID URI                                 register a contact URI for an account\n"
+    "  uri del JID URI                                 remove a contact URI from an account\n"
+    "  waitlist JID                                    show a user's waiting list\n"
+    "  partners                                        show the permitted InteropPartners\n";
+
+int usage(const std::string& problem = {})
+{
+    if (!problem.empty()) std::fprintf(stderr, "waitlistctl: %s\n", problem.c_str());
+    std::fputs(usage_text, stderr);
+    return 2;
+}
+
+std::string percent_encode(std::string_view text)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+struct Reply {
+    unsigned status = 0;
+    std::string reason;
+    std::string body;
+};
+
+class Client {
+public:
+    Client(std::string host, std::uint16_t port, std::string token)
+        : host_(std::move(host)), port_(port), token_(std::move(token))
+    {
+    }
+
+    // The answer, or throws std::runtime_error with a sentence.
+    Reply call(bhttp::verb method, const std::string& target, const std::optional<json>& body = std::nullopt)
+    {
+        asio::io_context io;
+        Reply reply;
+        std::exception_ptr failure;
+        asio::co_spawn(io, exchange(method, target, body, reply),
+                       [&failure](std::exception_ptr e) { failure = e; });
+        io.run();
+        if (failure) std::rethrow_exception(failure);
+        return reply;
+    }
+
+    std::string address() const
+    {
+        return (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+    }
+
+private:
+    asio::awaitable<void> exchange(bhttp::verb method, std::string target, std::optional<json> body, Reply& reply)
+    {
+        auto exec = co_await asio::this_coro::executor;
+        tcp::resolver resolver(exec);
+        beast::tcp_stream stream(exec);
+        stream.expires_after(std::chrono::seconds(10));
+        try {
+            auto endpoints = co_await resolver.async_resolve(host_, std::to_string(port_), asio::use_awaitable);
+            co_await stream.async_connect(endpoints, asio::use_awaitable);
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("cannot reach the admin API at " + address() + ": " + e.code().message() +
+                                     " (is waitlistd running?)");
+        }
+        bhttp::request<bhttp::string_body> req{method, target, 11};
+        req.set(bhttp::field::host, address());
+        req.set(bhttp::field::user_agent, "waitlistctl");
+        req.set(bhttp::field::authorization, "Bearer " + token_);
+        if (body) {
+            req.set(bhttp::field::content_type, "application/json");
+            req.body() = body->dump();
+        }
+        req.keep_alive(false);
+        req.prepare_payload();
+        // PBKDF2 on a busy server may take a moment; a dead one must not hang the operator.
+        stream.expires_after(std::chrono::seconds(30));
+        try {
+            co_await bhttp::async_write(stream, req, asio::use_awaitable);
+            beast::flat_buffer buffer;
+            bhttp::response<bhttp::string_body> res;
+            co_await bhttp::async_read(stream, buffer, res, asio::use_awaitable);
+            reply.status = res.result_int();
+            reply.reason = std::string(res.reason());
+            reply.body = res.body();
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("the admin API at " + address() + " did not answer: " + e.code().message());
+        }
+    }
+
+    std::string host_;
+    std::uint16_t port_;
+    std::string token_;
+};
+
+// The API's JSON error as one sentence: "the uri belongs to another account (field "uri"; HTTP 409 Conflict)".
+std::string explain(const Reply& reply)
+{
+    std::string sentence;
+    std::string detail;
+    json j = json::parse(reply.body, nullptr, false);
+    if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+        sentence = j["error"].get<std::string>();
+        if (j.contains("field") && j["field"].is_string()) detail = "field \"" + j["field"].get<std::string>() + "\"";
+        if (j.contains("reason") && j["reason"].is_string() && !j["reason"].get<std::string>().empty())
+            sentence += ": " + j["reason"].get<std::string>();
+    } else {
+        sentence = reply.body.empty() ? "no explanation given" : reply.body;
+        while (!sentence.empty() && (sentence.back() == '\n' || sentence.back() == '\r')) sentence.pop_back();
+    }
+    if (!detail.empty()) detail += "; ";
+    detail += "HTTP " + std::to_string(reply.status) + " " + reply.reason;
+    return sentence + " (" + detail + ")";
+}
+
+int fail(const Reply& reply)
+{
+    std::fprintf(stderr, "waitlistctl: %s\n", explain(reply).c_str());
+    return 1;
+}
+
+json body_of(const Reply& reply)
+{
+    json j = json::parse(reply.body, nullptr, false);
+    if (j.is_discarded()) throw std::runtime_error("the admin API answered something that is not JSON");
+    return j;
+}
+
+std::string text_of(const json& j, const char* key)
+{
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+    for (const auto& r : rows)
+        for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string out;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            out += cells[c];
+            if (c + 1 < cells.size()) out += std::string(width[c] - cells[c].size() + 2, ' ');
+        }
+        std::cout << out << "\n";
+    };
+    line(header);
+    for (const auto& r : rows) line(r);
+}
+
+int account_add(Client& client, const std::vector<std::string>& args)
+{
+    // args: JID --password PW [--uri URI]...
+    if (args.empty()) return usage("account add: missing JID");
+    std::optional<std::string> password;
+    std::vector<std::string> uris;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        if (args[i] == "--password" && i + 1 < args.size()) password = args[++i];
+        else if (args[i] == "--uri" && i + 1 < args.size()) uris.push_back(args[++i]);
+        else return usage("account add: unexpected argument '" + args[i] + "'");
+    }
+    if (!password) return usage("account add: --password is required");
+    if (*password == "-") {
+        std::string line;
+        if (!std::getline(std::cin, line)) return usage("account add: no password on standard input");
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        password = line;
+    }
+    json body = {{"jid", args[0]}, {"password", *password}, {"uris", uris}};
+    auto reply = client.call(bhttp::verb::post, "/v1/accounts", body);
+    if (reply.status != 201) return fail(reply);
+    auto j = body_of(reply);
+    std::size_t n = j.value("uris", json::array()).size();
+    std::cout << "created account " << text_of(j, "jid") << " with " << n << " uri" << (n == 1 ? "" : "s");
+    std::size_t told = j.value("waiting_users_told", std::size_t{0});
+    if (told > 0) std::cout << "; " << told << " waiting user" << (told == 1 ? "" : "s") << " will be told";
+    std::cout << "\n";
+    return 0;
+}
+
+int account_del(Client& client, const std::vector<std::string>& args)
+{
+    if (args.size() != 1) return usage("account del: expected exactly one JID");
+    auto reply = client.call(bhttp::verb::delete_, "/v1/accounts/" + percent_encode(args[0]));
+    if (reply.status != 204) return fail(reply);
+    std::cout << "deleted account " << args[0] << "\n";
+    return 0;
+}
+
+int account_list(Client& client, const std::vector<std::string>& args)
+{
+    if (!args.empty()) return usage("account list: takes no arguments");
+    auto reply = client.call(bhttp::verb::get, "/v1/accounts");
+    if (reply.status != 200) return fail(reply);
+    auto j = body_of(reply);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& a : j.value("accounts", json::array())) {
+        std::string uris;
+        for (const auto& u : a.value("uris", json::array())) uris += (uris.empty() ? "" : " ") + u.get<std::string>();
+        rows.push_back({text_of(a, "jid"), text_of(a, "created"), uris.empty() ? "-" : uris});
+    }
+    if (rows.empty()) {
+        std::cout << "no accounts\n";
+        return 0;
+    }
+    print_table({"JID", "CREATED", "URIS"}, rows);
+    return 0;
+}
+
+int uri_add(Client& client, const std::vector<std::string>& args)
+{
+    if (args.size() != 2) return usage("uri add: expected JID URI");
+    auto reply = client.call(bhttp::verb::post, "/v1/accounts/" + percent_encode(args[0]) + "/uris", json{{"uri", args[1]}});
+    if (reply.status != 201 && reply.status != 200) return fail(reply);
+    auto j = body_of(reply);
+    if (reply.status == 200) {
+        std::cout << args[0] << " already has " << text_of(j, "uri") << "\n";
+        return 0;
+    }
+    std::cout << "added " << text_of(j, "uri") << " to " << text_of(j, "jid");
+    std::size_t told = j.value("waiting_users_told", std::size_t{0});
+    if (told > 0) std::cout << "; " << told << " waiting user" << (told == 1 ? "" : "s") << " will be told";
+    std::cout << "\n";
+    return 0;
+}
+
+int uri_del(Client& client, const std::vector<std::string>& args)
+{
+    if (args.size() != 2) return usage("uri del: expected JID URI");
+    auto reply = client.call(bhttp::verb::delete_,
+                             "/v1/accounts/" + percent_encode(args[0]) + "/uris/" + percent_encode(args[1]));
+    if (reply.status != 204) return fail(reply);
+    std::cout << "removed " << args[1] << " from " << args[0] << "\n";
+    return 0;
+}
+
+int waitlist(Client& client, const std::vector<std::string>& args)
+{
+    if (args.size() != 1) return usage("waitlist: expected exactly one JID");
+    auto reply = client.call(bhttp::verb::get, "/v1/accounts/" + percent_encode(args[0]) + "/waitlist");
+    if (reply.status != 200) return fail(reply);
+    auto j = body_of(reply);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& i : j.value("items", json::array())) {
+        std::string name = text_of(i, "name");
+        std::string jid = text_of(i, "jid");
+        rows.push_back({text_of(i, "id"), text_of(i, "state"), text_of(i, "uri"), name.empty() ? "-" : name,
+                        jid.empty() ? "-" : jid});
+    }
+    if (rows.empty()) {
+        std::cout << text_of(j, "jid") << " is waiting for nobody\n";
+        return 0;
+    }
+    print_table({"ID", "STATE", "URI", "NAME", "JID"}, rows);
+    return 0;
+}
+
+int partners(Client& client, const std::vector<std::string>& args)
+{
+    if (!args.empty()) return usage("partners: takes no arguments");
+    auto reply = client.call(bhttp::verb::get, "/v1/partners");
+    if (reply.status != 200) return fail(reply);
+    auto j = body_of(reply);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : j.value("partners", json::array())) {
+        std::string serves;
+        for (const auto& [scheme, list] : p.value("serves", json::object()).items())
+            for (const auto& entry : list) serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
+        rows.push_back({text_of(p, "jid"), serves.empty() ? "any URI not served here" : serves,
+                        std::to_string(p.value("inbound_requests", 0))});
+    }
+    if (rows.empty()) {
+        std::cout << "no partners configured\n";
+        return 0;
+    }
+    print_table({"PARTNER", "SERVES", "THEIR REQUESTS"}, rows);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    std::string config_path;
+    std::vector<std::string> words;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
+        else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return usage(), 0;
+        else words.emplace_back(argv[i]);
+    }
+    if (config_path.empty()) return usage("--config FILE is required");
+    if (words.empty()) return usage("no command given");
+
+    auto loaded = wl::server::load_config_file(config_path);
+    if (!loaded.errors.empty()) {
+        for (const auto& e : loaded.errors) std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.c_str());
+        return 1;
+    }
+    const auto& http = loaded.config->http;
+    if (http.listen.empty()) {
+        std::fprintf(stderr, "waitlistctl: %s has no http.listen: the admin API is off\n", config_path.c_str());
+        return 1;
+    }
+    std::string host = http.listen[0].host;
+    // A wildcard listen address is reached through loopback.
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    Client client(host, http.listen[0].port, http.admin_token);
+
+    const std::string command = words[0];
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    try {
+        if (command == "account" && !rest.empty()) {
+            std::string sub = rest[0];
+            std::vector<std::string> args(rest.begin() + 1, rest.end());
+            if (sub == "add") return account_add(client, args);
+            if (sub == "del") return account_del(client, args);
+            if (sub == "list") return account_list(client, args);
+            return usage("unknown command 'account " + sub + "'");
+        }
+        if (command == "uri" && !rest.empty()) {
+            std::string sub = rest[0];
+            std::vector<std::string> args(rest.begin() + 1, rest.end());
+            if (sub == "add") return uri_add(client, args);
+            if (sub == "del") return uri_del(client, args);
+            return usage("unknown command 'uri " + sub + "'");
+        }
+        if (command == "waitlist") return waitlist(client, rest);
+        if (command == "partners") return partners(client, rest);
+        return usage("unknown command '" + command + "'");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "waitlistctl: %s\n", e.what());
+        return 1;
+    }
+}
