@@ -38,6 +38,9 @@
 namespace wl::server {
 
 class Server;
+namespace waitlist {
+class PartnerRole;
+}
 
 class WaitingListService {
 public:
@@ -69,6 +72,8 @@ private:
     // ---- InteropPartner role, for partner services of other domains (service_partner.cpp) ----
     void on_partner_stanza(const proto::xml::Element& stanza, const proto::Jid& from);
     bool is_permitted_partner(const proto::Jid& service) const;
+    // Builds the partner side (server/waitlist/partner_role.hpp) and registers its job kinds.
+    std::shared_ptr<waitlist::PartnerRole> make_partner_role();
 
     // ---- both ----
     proto::xml::Element disco_info(const proto::xml::Element& iq) const;
@@ -82,6 +87,8 @@ private:
     proto::Jid jid_;
     proto::UriPolicy policy_;
     proto::codec::PushType push_type_;
+    // Last: initialised from the members above, without a line in the constructor.
+    std::shared_ptr<waitlist::PartnerRole> partner_ = make_partner_role();
 };
 
 }  // namespace wl::server
