@@ -371,7 +371,9 @@ void PartnerRole::on_stanza(const Element& stanza, const Jid& from)
         // XEP-0130 example 29; a remote user asking lands here too and learns nothing.
         spdlog::info("waitlist: refused a waitinglist request from {}, which is not a permitted partner",
                      from.domain());
-        router_.route(error_reply(stanza, StanzaCondition::not_authorized));
+        auto refusal = proto::make_stanza_error(StanzaCondition::not_authorized);
+        refusal.type = ErrorType::cancel;  // as the example has it: asking again will not help
+        router_.route(proto::make_error_reply(stanza, refusal));
         return;
     }
     asio::co_spawn(io_, handle_request(stanza, from.bare_str()), asio::detached);
