@@ -7,8 +7,8 @@
 // - InteropPartner, for the permitted partner services of other domains (§4.2): their
 //   requests reach this class as stanzas from remote domains, and our requests to them are
 //   stanzas routed to their domains through Router::route (the federation transport carries
-//   them). The partner side is issue 7; until then a permitted partner's request gets
-//   service-unavailable and anyone else's not-authorized (DESIGN.md §5).
+//   them). That side lives in waitlist::PartnerRole (partner_role.hpp); anyone not on the
+//   [[partners]] list gets not-authorized (DESIGN.md §5).
 //
 // The way of one add request (STYLE.md): the router hands the stanza over on the session's
 // thread; the service decodes <query/> once, runs the XEP's checks in its order (jid
