@@ -99,7 +99,7 @@ public:
     }
 
 private:
-    asio::awaitable<void> exchange(bhttp::verb method, std::string target, std::optional<json> body, Reply& reply)
+    asio::awaitable<void> exchange(bhttp::verb method, const std::string& target, const std::optional<json>& body, Reply& reply)
     {
         auto exec = co_await asio::this_coro::executor;
         tcp::resolver resolver(exec);
@@ -315,7 +315,8 @@ int partners(Client& client, const std::vector<std::string>& args)
     std::vector<std::vector<std::string>> rows;
     for (const auto& p : j.value("partners", json::array())) {
         std::string serves;
-        for (const auto& [scheme, list] : p.value("serves", json::object()).items())
+        const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
+        for (const auto& [scheme, list] : serves_by_scheme.items())
             for (const auto& entry : list) serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
         rows.push_back({text_of(p, "jid"), serves.empty() ? "any URI not served here" : serves,
                         std::to_string(p.value("inbound_requests", 0))});
