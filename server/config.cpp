@@ -275,9 +275,10 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "http")) {
-        r.reject_unknown(*t, "http", {"listen", "admin_token"});
+        r.reject_unknown(*t, "http", {"listen", "admin_token", "websocket_secure"});
         r.endpoints(*t, "http", "listen", c.http.listen);
         r.string(*t, "http", "admin_token", c.http.admin_token);
+        r.boolean(*t, "http", "websocket_secure", c.http.websocket_secure);
     }
 
     if (auto* t = r.table(root, "", "waitlist")) {

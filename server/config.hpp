@@ -53,6 +53,9 @@ struct S2sConfig {
 struct HttpConfig {
     std::vector<Endpoint> listen;
     std::string admin_token;
+    // /xmpp-websocket streams count as encrypted (SASL PLAIN, c2s.require_tls satisfied):
+    // for a listener reached only through a TLS-terminating proxy.
+    bool websocket_secure = false;
 };
 
 // Scheme ("tel" | "mailto") -> E.164 prefixes or mail domains.

@@ -266,6 +266,13 @@ asio::awaitable<std::optional<StreamEvent>> Session::next_event()
             co_return std::nullopt;
         }
         parser_.feed(std::string_view(read_buffer_.data(), n));
+        // RFC 7395 §3.3.3: a WebSocket message holds whole elements; a partial one is refused
+        // rather than joined with the next message.
+        if (transport_->framing() == proto::xml::Framing::websocket && transport_->message_done() &&
+            !parser_.failed() && parser_.current_stanza_bytes() != 0) {
+            fail(StreamCondition::not_well_formed, "a WebSocket message must hold one complete element");
+            co_return std::nullopt;
+        }
     }
 }
 

@@ -35,6 +35,10 @@ public:
     // Ends at once; any pending read or write completes with an error. Safe to repeat.
     virtual void close() = 0;
 
+    // A message transport: whether the bytes read so far end a message, so that the session
+    // can refuse a message that does not hold whole elements (RFC 7395 §3.3.3).
+    virtual bool message_done() const { return true; }
+
     virtual proto::xml::Framing framing() const = 0;
     virtual const std::string& remote_address() const = 0;
 };

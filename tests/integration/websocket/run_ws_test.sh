@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs ws_test.mjs with @xmpp/client installed from the pinned package-lock.json (npm ci)
+# into WORKDIR, outside the source tree. Node and npm come with the machine image; without
+# them the test fails (it does not skip): WebSocket support is part of what must be shown.
+# Usage: run_ws_test.sh SRCDIR WORKDIR --waitlistd PATH --provision PATH
+set -u
+src=$1 work=$2
+shift 2
+fail() {
+    echo "FAIL $1"
+    echo "RESULT: 0 passed, 1 failed"
+    exit 1
+}
+command -v node >/dev/null 2>&1 || fail "node is not installed (xmpp.js needs Node.js >= 20.10)"
+command -v npm >/dev/null 2>&1 || fail "npm is not installed (needed to install @xmpp/client)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=10)?0:1)' ||
+    fail "node $(node --version) is older than xmpp.js's minimum 20.10"
+
+mkdir -p "$work" || fail "cannot create $work"
+cp "$src/package.json" "$src/package-lock.json" "$src/ws_test.mjs" "$work/" || fail "cannot copy the test to $work"
+# npm ci only when the lock changed since the last install: it deletes node_modules first.
+if ! cmp -s "$work/package-lock.json" "$work/node_modules/.installed-lock" 2>/dev/null; then
+    (cd "$work" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci of @xmpp/client failed"
+    cp "$work/package-lock.json" "$work/node_modules/.installed-lock"
+fi
+# Node 20 has the global WebSocket (which xmpp.js uses) only behind a flag.
+flag=
+node -e 'process.exit(typeof WebSocket === "undefined" ? 0 : 1)' && flag=--experimental-websocket
+# Relative paths in the arguments stay relative to where we were started.
+WL_TEST_CWD=$(pwd) && export WL_TEST_CWD
+cd "$work" && exec node $flag ws_test.mjs "$@"
