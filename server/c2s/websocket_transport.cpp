@@ -34,11 +34,11 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
-asio::awaitable<void> refuse(beast::tcp_stream stream, unsigned version, std::string why)
+asio::awaitable<void> refuse(beast::tcp_stream& stream, unsigned version, const std::string& why)
 {
     bhttp::response<bhttp::string_body> response{bhttp::status::bad_request, version};
     response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    response.body() = std::move(why) + "\n";
+    response.body() = why + "\n";
     response.keep_alive(false);
     response.prepare_payload();
     stream.expires_after(handshake_timeout);
@@ -48,22 +48,31 @@ asio::awaitable<void> refuse(beast::tcp_stream stream, unsigned version, std::st
     stream.close();
 }
 
-asio::awaitable<void> upgrade(SessionContext& ctx, bool secure, beast::tcp_stream stream,
-                              WebSocketTransport::Request request, std::string leftover)
+// What the HTTP server hands over, kept alive by the lambda that co_spawn holds: the
+// coroutines take references only (g++ 12 may destroy by-value coroutine arguments twice).
+struct Handover {
+    beast::tcp_stream stream;
+    WebSocketTransport::Request request;
+    std::string leftover;
+};
+
+asio::awaitable<void> upgrade(SessionContext& ctx, bool secure, Handover& handover)
 {
+    auto& stream = handover.stream;
+    const auto& request = handover.request;
     auto strand = stream.get_executor();  // the HTTP connection's strand, now the session's
     boost::system::error_code ec;
     auto endpoint = stream.socket().remote_endpoint(ec);
     const std::string peer = ec ? std::string("?") : endpoint.address().to_string();
     if (!offers_xmpp_subprotocol(request)) {
         spdlog::warn("websocket {}: upgrade refused: no 'xmpp' subprotocol", peer);
-        co_await refuse(std::move(stream), request.version(),
+        co_await refuse(stream, request.version(),
                         "XMPP over WebSocket needs the subprotocol: Sec-WebSocket-Protocol: xmpp");
         co_return;
     }
-    if (!leftover.empty()) {
+    if (!handover.leftover.empty()) {
         spdlog::warn("websocket {}: upgrade refused: data sent before the handshake", peer);
-        co_await refuse(std::move(stream), request.version(), "data sent before the WebSocket handshake");
+        co_await refuse(stream, request.version(), "data sent before the WebSocket handshake");
         co_return;
     }
     auto transport = std::make_unique<WebSocketTransport>(std::move(stream), secure);
@@ -172,12 +181,8 @@ void serve_websocket(SessionContext& ctx, bool secure, beast::tcp_stream stream,
                      std::string leftover)
 {
     auto executor = stream.get_executor();
-    asio::co_spawn(executor,
-                   [&ctx, secure, stream = std::move(stream), request = std::move(request),
-                    leftover = std::move(leftover)]() mutable {
-                       return upgrade(ctx, secure, std::move(stream), std::move(request), std::move(leftover));
-                   },
-                   asio::detached);
+    auto handover = std::make_shared<Handover>(Handover{std::move(stream), std::move(request), std::move(leftover)});
+    asio::co_spawn(executor, [&ctx, secure, handover]() { return upgrade(ctx, secure, *handover); }, asio::detached);
 }
 
 std::function<void(beast::tcp_stream, WebSocketTransport::Request, std::string)> websocket_upgrade_handler(

@@ -391,6 +391,13 @@ async function main() {
       assert(back.attrs.from === `bob@${DOMAIN}/ws-bob`, back.toString());
     });
 
+    await check("a message just under limits.max_stanza_bytes goes through in one WebSocket message", async () => {
+      const body = "z".repeat(MAX_STANZA - 400);
+      await alice.xmpp.send(xml("message", { type: "chat", to: `bob@${DOMAIN}/ws-bob` }, xml("body", {}, body)));
+      const got = await bob.nextMessage((m) => m.getChildText("body") === body);
+      assert(got.attrs.from === `alice@${DOMAIN}/ws-alice`, got.attrs.from);
+    });
+
     await check("a wrong password over WebSocket gets not-authorized", async () => {
       let failure;
       try {
