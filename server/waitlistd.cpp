@@ -8,6 +8,8 @@
 #include "server/http/http_service.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
+#include "server/jobs/dispatcher.hpp"
+#include "server/waitlist/service.hpp"
 #include "storage/db_executor.hpp"
 #include "storage/store.hpp"
 
@@ -57,7 +59,11 @@ int main(int argc, char** argv)
         wl::storage::DbExecutor db(*store);
         {
             wl::server::Server server(config, db);
-            auto http = wl::server::http::make_http_service(server, {});
+            wl::server::JobDispatcher dispatcher(server.io_context(), db);
+            wl::server::WaitingListService waitlist(server, dispatcher);
+            server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
+            dispatcher.start();
+            auto http = wl::server::http::make_http_service(server, [&dispatcher] { dispatcher.wake(); });
             server.run();
         }
         db.stop();

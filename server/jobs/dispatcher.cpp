@@ -78,11 +78,13 @@ asio::awaitable<void> JobDispatcher::loop()
     while (!stopping_) {
         woken_ = false;
         std::size_t claimed = 0;
-        auto claim = co_await db_call(db_, [node = options_.node_id, n = options_.batch,
-                                            lease = options_.lease](Store& s) { return s.claim_jobs(node, n, lease); });
+        auto work = [node = options_.node_id, n = options_.batch, lease = options_.lease](Store& s) {
+            return s.claim_jobs(node, n, lease);
+        };
+        auto claim = co_await db_call(db_, work);
         if (claim.ok()) {
             claimed = claim.value->size();
-            if (claimed > 0) co_await run_batch(std::move(*claim.value), true);
+            if (claimed > 0) co_await run_batch(*claim.value, true);
         } else {
             try {
                 std::rethrow_exception(claim.error);
@@ -103,9 +105,10 @@ asio::awaitable<void> JobDispatcher::loop()
 
 asio::awaitable<void> JobDispatcher::parked_round(std::string owner)
 {
-    auto taken = co_await db_call(db_, [owner, node = options_.node_id, lease = options_.lease](Store& s) {
+    auto work = [owner, node = options_.node_id, lease = options_.lease](Store& s) {
         return s.take_parked_pushes(owner, node, lease);
-    });
+    };
+    auto taken = co_await db_call(db_, work);
     if (!taken.ok()) {
         try {
             std::rethrow_exception(taken.error);
@@ -115,7 +118,7 @@ asio::awaitable<void> JobDispatcher::parked_round(std::string owner)
         }
         co_return;
     }
-    if (!taken.value->empty()) co_await run_batch(std::move(*taken.value), false);
+    if (!taken.value->empty()) co_await run_batch(*taken.value, false);
 }
 
 asio::awaitable<JobOutcome> JobDispatcher::run_one(const Job& job)
@@ -130,7 +133,7 @@ asio::awaitable<JobOutcome> JobDispatcher::run_one(const Job& job)
     }
 }
 
-asio::awaitable<std::size_t> JobDispatcher::run_batch(std::vector<Job> jobs, bool recheck_parked)
+asio::awaitable<std::size_t> JobDispatcher::run_batch(const std::vector<Job>& jobs, bool recheck_parked)
 {
     struct Recorded {
         std::int64_t id;

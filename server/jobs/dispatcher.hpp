@@ -105,7 +105,9 @@ private:
     boost::asio::awaitable<void> loop();
     boost::asio::awaitable<void> parked_round(std::string owner);
     // Runs the jobs and records their outcomes; returns how many outcomes were recorded.
-    boost::asio::awaitable<std::size_t> run_batch(std::vector<storage::Job> jobs, bool recheck_parked);
+    // Arguments by reference: g++ 12 may destroy a by-value coroutine argument twice when
+    // the call sits in a co_await expression (see server/db_await.hpp).
+    boost::asio::awaitable<std::size_t> run_batch(const std::vector<storage::Job>& jobs, bool recheck_parked);
     boost::asio::awaitable<JobOutcome> run_one(const storage::Job& job);
 
     boost::asio::io_context& io_;

@@ -86,7 +86,8 @@ asio::awaitable<void> WaitingListService::handle_user_iq(Element iq, Jid owner)
 
 asio::awaitable<Element> WaitingListService::retrieve(const Element& iq, const Jid& owner)
 {
-    auto listed = co_await db_call(db_, [owner = owner.bare_str()](storage::Store& s) { return s.list_items(owner); });
+    auto work = [owner = owner.bare_str()](storage::Store& s) { return s.list_items(owner); };
+    auto listed = co_await db_call(db_, work);
     if (!listed.ok()) co_return storage_failure(iq, listed.error);
     // XEP-0130 §3.1 A2: a user who never had a waiting list gets item-not-found.
     if (!*listed.value) co_return error_reply(iq, StanzaCondition::item_not_found);
@@ -116,7 +117,8 @@ asio::awaitable<Element> WaitingListService::add(const Element& iq, const Jid& o
     fresh.name = item.name.value_or("");
     fresh.plan = waitlist::plan_item(config_.waitlist, config_.partners, *parsed.uri);
 
-    auto added = co_await db_call(db_, [fresh](storage::Store& s) { return s.add_item(fresh); });
+    auto work = [fresh](storage::Store& s) { return s.add_item(fresh); };
+    auto added = co_await db_call(db_, work);
     if (!added.ok()) co_return storage_failure(iq, added.error);
     const storage::AddItemResult& r = *added.value;
     // A push (found, or not found by anyone) or partner queries were queued with the item.
@@ -133,9 +135,8 @@ asio::awaitable<Element> WaitingListService::remove(const Element& iq, const Jid
                                                     const codec::WaitlistItem& item)
 {
     if (!item.id) co_return error_reply(iq, StanzaCondition::bad_request, "an item to remove needs its id");
-    auto removed = co_await db_call(db_, [owner = owner.bare_str(), id = *item.id](storage::Store& s) {
-        return s.remove_item(owner, id);
-    });
+    auto work = [owner = owner.bare_str(), id = *item.id](storage::Store& s) { return s.remove_item(owner, id); };
+    auto removed = co_await db_call(db_, work);
     if (!removed.ok()) co_return storage_failure(iq, removed.error);
     if (*removed.value == storage::RemoveStatus::not_found) co_return error_reply(iq, StanzaCondition::item_not_found);
     // The last local user waiting for a URI may have left partner_remove jobs behind.

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Waiting list benchmark: a real waitlistd on loopback, driven by many client sessions.
+
+    bench_waitlist.py --waitlistd PATH --provision PATH [--backend sqlite|postgresql|both]
+                      [--users 50] [--ops 40] [--fanout 1,1000,10000] [--pg-harness PATH]
+
+Measures, per backend:
+  add        IQ-sets adding distinct numbers, N users at once, each waiting for its result
+             before the next (like a client): adds per second over the whole run;
+  retrieve   IQ-gets of a 10-item list, same load: retrieves per second;
+  fan-out    K users wait for one contact (items written straight into the Store, each user
+             then logged in with initial presence); the contact registers; time from the
+             registration request until the K-th push has arrived at its client.
+The clients are lite_client.py (asyncio, one thread) on the same two cores as the server, so
+the figures are a lower bound of the server's own capacity. Not a test: never in deploy/test."""
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'integration', 'waitlist'))
+
+from harness import DOMAIN, NS, SERVICE, Server  # noqa: E402
+from lite_client import LiteClient  # noqa: E402
+
+PASSWORD = 'bench-password'
+
+
+async def login_all(server, prefix, first, count, concurrency=64):
+    sem = asyncio.Semaphore(concurrency)
+    clients = [LiteClient('127.0.0.1', server.port, DOMAIN, '%s%d' % (prefix, i), PASSWORD)
+               for i in range(first, first + count)]
+
+    async def one(c):
+        async with sem:
+            await c.login()
+
+    await asyncio.gather(*(one(c) for c in clients))
+    return clients
+
+
+async def close_all(clients):
+    await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+async def throughput(server, users, ops):
+    server.bulk_accounts('tp', 1, users, PASSWORD)
+    clients = await login_all(server, 'tp', 1, users)
+
+    async def adds(idx, c, n):
+        for k in range(n):
+            number = '+1303%03d%04d' % (idx % 1000, k)
+            resp = await c.iq('set', SERVICE, "<query xmlns='%s'><item><uri scheme='tel'>%s</uri></item></query>"
+                              % (NS, number))
+            if resp.get('type') != 'result':
+                raise RuntimeError('add failed')
+
+    async def retrieves(c, n):
+        for _ in range(n):
+            resp = await c.iq('get', SERVICE, "<query xmlns='%s'/>" % NS)
+            if resp.get('type') != 'result':
+                raise RuntimeError('retrieve failed')
+
+    # Warm-up: every user gets a 10-item list (this also creates their list rows).
+    await asyncio.gather(*(adds(i, c, 10) for i, c in enumerate(clients)))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(adds(i + 1000, c, ops) for i, c in enumerate(clients)))
+    add_rate = users * ops / (time.perf_counter() - t0)
+    # The retrieve list is now 10 + ops items; measure it on a fresh set of 10-item lists.
+    await close_all(clients)
+    server.bulk_accounts('rt', 1, users, PASSWORD)
+    clients = await login_all(server, 'rt', 1, users)
+    await asyncio.gather(*(adds(i, c, 10) for i, c in enumerate(clients)))
+    t0 = time.perf_counter()
+    await asyncio.gather(*(retrieves(c, ops) for c in clients))
+    retrieve_rate = users * ops / (time.perf_counter() - t0)
+    await close_all(clients)
+    return add_rate, retrieve_rate
+
+
+async def fanout(server, k, tag):
+    prefix = 'fan%s_' % tag
+    uri = 'tel:+1720555%04d' % (int(tag) % 10000)
+    t = time.perf_counter()
+    server.bulk_accounts(prefix, 1, k, PASSWORD)
+    server.bulk_wait(prefix, 1, k, uri)
+    setup = time.perf_counter() - t
+    t = time.perf_counter()
+    clients = await login_all(server, prefix, 1, k)
+    logins = time.perf_counter() - t
+    done = asyncio.Event()
+    remaining = [k]
+    last = [0.0]
+
+    async def wait_push(c):
+        await c.messages.get()
+        remaining[0] -= 1
+        if remaining[0] == 0:
+            last[0] = time.perf_counter()
+            done.set()
+
+    waiters = [asyncio.ensure_future(wait_push(c)) for c in clients]
+    await asyncio.sleep(1.0)  # let every initial presence settle
+    t0 = time.perf_counter()
+    # The registration runs in a thread so that the clients keep reading meanwhile.
+    await asyncio.get_running_loop().run_in_executor(
+        None, server.create_account, 'famous%s@%s' % (tag, DOMAIN), PASSWORD, [uri])
+    try:
+        await asyncio.wait_for(done.wait(), 600)
+        latency = last[0] - t0
+    except asyncio.TimeoutError:
+        latency = None
+    for w in waiters:
+        w.cancel()
+    await close_all(clients)
+    return latency, setup, logins, k - remaining[0]
+
+
+async def run_backend(server, args):
+    add_rate, retrieve_rate = await throughput(server, args.users, args.ops)
+    print('  add:      %8.0f /s  (%d users x %d adds)' % (add_rate, args.users, args.ops), flush=True)
+    print('  retrieve: %8.0f /s  (%d users x %d retrieves of a 10-item list)' % (retrieve_rate, args.users, args.ops),
+          flush=True)
+    for i, k in enumerate(args.fanout):
+        latency, setup, logins, got = await fanout(server, k, '%d%d' % (i, k))
+        figure = '%.3f s' % latency if latency is not None else 'TIMEOUT (%d of %d pushed)' % (got, k)
+        print('  fan-out K=%-6d registration -> last push: %s  (setup %.1f s, %d logins %.1f s)'
+              % (k, figure, setup, k, logins), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--waitlistd', required=True)
+    ap.add_argument('--provision', required=True)
+    ap.add_argument('--backend', default='both', choices=['sqlite', 'postgresql', 'both'])
+    ap.add_argument('--pg-harness', default=os.path.join(HERE, '..', '..', 'support', 'pg', 'pg_throwaway.sh'))
+    ap.add_argument('--users', type=int, default=50)
+    ap.add_argument('--ops', type=int, default=40)
+    ap.add_argument('--fanout', default='1,1000,10000')
+    args = ap.parse_args()
+    args.fanout = [int(x) for x in args.fanout.split(',') if x]
+    backends = ['sqlite', 'postgresql'] if args.backend == 'both' else [args.backend]
+    for backend in backends:
+        if backend == 'postgresql':
+            os.environ['WL_PG_DURABLE'] = '1'  # fsync on: the figures of a real deployment
+        server = Server(args.waitlistd, args.provision, backend, args.pg_harness, log_level='warn',
+                        max_conn=max(args.fanout + [args.users]) + 200)
+        try:
+            server.start()
+            print('%s (operator via %s):' % (backend, 'admin API' if server.use_admin_api else
+                                             'wl_provision, registration seen at the next 1 s poll'), flush=True)
+            asyncio.run(run_backend(server, args))
+        finally:
+            server.cleanup()
+
+
+if __name__ == '__main__':
+    main()
