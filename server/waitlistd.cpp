@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "server/c2s/websocket_transport.hpp"
 #include "server/config.hpp"
 #include "server/http/http_service.hpp"
 #include "server/log.hpp"
@@ -64,6 +65,9 @@ int main(int argc, char** argv)
             server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
             dispatcher.start();
             auto http = wl::server::http::make_http_service(server, [&dispatcher] { dispatcher.wake(); });
+            if (http)
+                http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
+                                          wl::server::c2s::websocket_upgrade_handler(server.session_context()));
             server.run();
         }
         db.stop();
