@@ -2,12 +2,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "server/c2s/websocket_transport.hpp"
 #include "server/config.hpp"
 #include "server/http/http_service.hpp"
 #include "server/log.hpp"
+#include "server/s2s_glue.hpp"
 #include "server/server.hpp"
 #include "server/jobs/dispatcher.hpp"
 #include "server/waitlist/service.hpp"
@@ -62,6 +64,13 @@ int main(int argc, char** argv)
             wl::server::Server server(config, db);
             wl::server::JobDispatcher dispatcher(server.io_context(), db);
             wl::server::WaitingListService waitlist(server, dispatcher);
+            // After the services registered: their domains are federation's local domains.
+            std::unique_ptr<wl::server::S2sGlue> s2s;
+            if (wl::server::S2sGlue::wanted(config)) {
+                s2s = std::make_unique<wl::server::S2sGlue>(config, server.router(), server.io_context());
+                s2s->start();
+                server.add_stop_hook([&s2s] { s2s->stop(); });
+            }
             server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
             dispatcher.start();
             auto http = wl::server::http::make_http_service(server, [&dispatcher] { dispatcher.wake(); });
