@@ -6,8 +6,7 @@ namespace wl::server::iq {
 
 void register_agents(Router& router)
 {
-    router.add_iq_handler(IqTarget::domain, std::string(proto::ns::agents), "query", proto::IqType::get,
-                          [&router](const proto::xml::Element& iq) {
+    auto answer = [&router](const proto::xml::Element& iq) {
                               proto::codec::Agents agents;
                               for (const auto& service : router.services()) {
                                   if (service.agent_service.empty()) continue;
@@ -19,7 +18,11 @@ void register_agents(Router& router)
                               auto result = proto::make_result(iq);
                               result.add_child(proto::codec::encode(agents));
                               router.route(std::move(result));
-                          });
+                          };
+    router.add_iq_handler(IqTarget::domain, std::string(proto::ns::agents), "query", proto::IqType::get, answer);
+    // COMPAT(XEP-0130 example 1, old clients): the agents request carries no 'to', so it
+    // arrives addressed to the user's account; the server's agent list is what is meant.
+    router.add_iq_handler(IqTarget::account, std::string(proto::ns::agents), "query", proto::IqType::get, answer);
 }
 
 }  // namespace wl::server::iq

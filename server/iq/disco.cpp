@@ -26,8 +26,7 @@ void register_disco(Router& router, const Config& config)
                               result.add_child(proto::codec::encode(info));
                               router.route(std::move(result));
                           });
-    router.add_iq_handler(IqTarget::domain, std::string(proto::ns::disco_items), "query", proto::IqType::get,
-                          [&router](const Element& iq) {
+    auto items_answer = [&router](const Element& iq) {
                               proto::codec::DiscoItems items;
                               items.node = proto::iq_payload(iq)->attr_or("node");
                               if (items.node.empty())
@@ -36,7 +35,14 @@ void register_disco(Router& router, const Config& config)
                               Element result = proto::make_result(iq);
                               result.add_child(proto::codec::encode(items));
                               router.route(std::move(result));
-                          });
+                          };
+    router.add_iq_handler(IqTarget::domain, std::string(proto::ns::disco_items), "query", proto::IqType::get,
+                          items_answer);
+    // COMPAT(XEP-0130 example 3): the client's disco#items carries no 'to', so it arrives
+    // addressed to the account; an account here has no items of its own, and the XEP expects
+    // the server's list, which names the waiting list service.
+    router.add_iq_handler(IqTarget::account, std::string(proto::ns::disco_items), "query", proto::IqType::get,
+                          items_answer);
 }
 
 void register_core_handlers(Router& router, const Config& config)
