@@ -52,7 +52,10 @@ async def throughput(server, users, ops):
 
     async def adds(idx, c, n):
         for k in range(n):
-            number = '+1303%03d%04d' % (idx % 1000, k)
+            # A valid NANP exchange (2XX-8XX, no N11) per user, a line per add.
+            exchange = 200 + idx % 600
+            exchange += 1 if exchange % 100 == 11 else 0
+            number = '+1303%03d%04d' % (exchange, k)
             resp = await c.iq('set', SERVICE, "<query xmlns='%s'><item><uri scheme='tel'>%s</uri></item></query>"
                               % (NS, number))
             if resp.get('type') != 'result':
