@@ -118,7 +118,14 @@ void WaitingListService::on_stanza(const Element& stanza)
         return;
     }
     if (payload->is("query", proto::ns::waitinglist)) {
-        asio::co_spawn(io_, handle_user_iq(stanza, from->bare()), asio::detached);
+        // g++ 12 may destroy by-value coroutine parameters twice (see server/db_await.hpp):
+        // the request lives in the lambda's captures, which co_spawn keeps for the whole run.
+        asio::co_spawn(
+            io_,
+            [this, iq = Element(stanza), owner = from->bare()]() -> asio::awaitable<void> {
+                co_await handle_user_iq(iq, owner);
+            },
+            asio::detached);
         return;
     }
     reply(proto::make_error_reply(stanza, proto::make_stanza_error(StanzaCondition::service_unavailable)));

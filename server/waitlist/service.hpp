@@ -60,7 +60,7 @@ private:
     void on_stanza(const proto::xml::Element& stanza);
 
     // ---- ServiceProvider role, for local IM users (service_user.cpp) ----
-    boost::asio::awaitable<void> handle_user_iq(proto::xml::Element iq, proto::Jid owner);
+    boost::asio::awaitable<void> handle_user_iq(const proto::xml::Element& iq, const proto::Jid& owner);
     boost::asio::awaitable<proto::xml::Element> retrieve(const proto::xml::Element& iq, const proto::Jid& owner);
     boost::asio::awaitable<proto::xml::Element> add(const proto::xml::Element& iq, const proto::Jid& owner,
                                                     const proto::codec::WaitlistItem& item);

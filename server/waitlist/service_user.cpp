@@ -55,7 +55,7 @@ Element result_with(const Element& iq, std::vector<codec::WaitlistItem> items)
 
 }  // namespace
 
-asio::awaitable<void> WaitingListService::handle_user_iq(Element iq, Jid owner)
+asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, const Jid& owner)
 {
     Element answer;
     try {
