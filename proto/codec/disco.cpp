@@ -29,15 +29,15 @@ constexpr std::array info_children{shape::Child{&identity_shape}, shape::Child{&
 constexpr shape::Shape info_shape{"query", ns::disco_info, {}, node_attrs, info_children, true,
                                   shape::Text::ignored};
 
-constexpr std::array item_attrs{
+constexpr std::array disco_item_attrs{
     shape::Attr{"jid", true, shape::Value::jid},
     shape::Attr{"node"},
     shape::Attr{"name"},
 };
-constexpr shape::Shape item_shape{"item", ns::disco_items, {}, item_attrs, {}, true,
+constexpr shape::Shape disco_item_shape{"item", ns::disco_items, {}, disco_item_attrs, {}, true,
                                   shape::Text::ignored};
-constexpr std::array items_children{shape::Child{&item_shape}};
-constexpr shape::Shape items_shape{"query", ns::disco_items, {}, node_attrs, items_children,
+constexpr std::array disco_items_children{shape::Child{&disco_item_shape}};
+constexpr shape::Shape items_shape{"query", ns::disco_items, {}, node_attrs, disco_items_children,
                                    true, shape::Text::ignored};
 
 void set_if(xml::Element& el, std::string_view name, const std::string& value,
@@ -92,7 +92,7 @@ Decoded<DiscoItems> decode_disco_items(const xml::Element& query) {
     DiscoItems items;
     items.node = query.attr_or("node");
     for (const auto& node : query.nodes()) {
-        if (!node.is_element() || !shape::matches(*node.element, item_shape)) continue;
+        if (!node.is_element() || !shape::matches(*node.element, disco_item_shape)) continue;
         const xml::Element& c = *node.element;
         items.items.push_back(
             DiscoItem{*Jid::parse(c.attr_or("jid")), c.attr_or("node"), c.attr_or("name")});
@@ -104,7 +104,7 @@ xml::Element encode(const DiscoItems& items) {
     xml::Element q = shape::make(items_shape);
     set_if(q, "node", items.node);
     for (const DiscoItem& item : items.items) {
-        xml::Element& el = q.add_child(shape::make(item_shape));
+        xml::Element& el = q.add_child(shape::make(disco_item_shape));
         el.set_attr("jid", item.jid.full());
         set_if(el, "node", item.node);
         set_if(el, "name", item.name);
