@@ -1,15 +1,18 @@
 #pragma once
 // Awaiting a Store call from a coroutine: the work runs on a database thread (never on an
-// I/O thread) and the coroutine resumes on its own executor (the session's strand).
+// I/O thread) and the coroutine resumes on its own executor.
 //
-// The answer is handed over through a timer on the caller's executor rather than by
-// invoking the coroutine's completion handler from the database thread: only the caller's
-// executor ever touches the coroutine.
+// The coroutine's completion handler is posted to that executor from the database thread;
+// asio::post is safe from any thread, and only the executor ever resumes the coroutine. A
+// flag-and-timer handoff used before this was racy when the coroutine ran on the plain
+// multi-threaded io_context rather than a strand: the answer could land between the
+// coroutine's check and its wait, and the IQ then never got its reply (ThreadSanitizer
+// reported the race in the integration tests).
 #include <utility>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
@@ -30,29 +33,35 @@ auto db_call(storage::DbExecutor& db, Work& work)
 {
     namespace asio = boost::asio;
     using Result = storage::DbResult<std::invoke_result_t<Work&, storage::Store&>>;
-    struct Pending {
-        explicit Pending(const asio::any_io_executor& ex) : timer(ex) {}
-        asio::steady_timer timer;
-        std::optional<Result> result;
+    auto initiate = [&db, &work](auto handler) {
+        using Handler = decltype(handler);
+        using Executor = asio::associated_executor_t<Handler>;
+        Executor executor = asio::get_associated_executor(handler);
+        // DbExecutor keeps tasks in std::function, which must be copyable; the awaitable's
+        // handler is move-only, so it waits in a shared slot.
+        struct Slot {
+            Slot(Handler h, Executor ex) : handler(std::move(h)), guard(ex) {}
+            std::optional<Handler> handler;
+            asio::executor_work_guard<Executor> guard;
+        };
+        auto slot = std::make_shared<Slot>(std::move(handler), executor);
+        auto complete = [slot](Result r) {
+            auto ex = slot->guard.get_executor();
+            asio::post(ex, [slot, r = std::move(r)]() mutable {
+                auto h = std::move(*slot->handler);
+                slot->handler.reset();
+                slot->guard.reset();
+                std::move(h)(std::move(r));
+            });
+        };
+        if (!db.submit(std::move(work), complete)) {
+            Result r;
+            r.error = std::make_exception_ptr(std::runtime_error("the database executor has stopped"));
+            complete(std::move(r));
+        }
     };
-    auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
-    auto deliver = [pending](Result r) {
-        asio::post(pending->timer.get_executor(), [pending, r = std::move(r)]() mutable {
-            pending->result = std::move(r);
-            pending->timer.cancel();
-        });
-    };
-    if (!db.submit(std::move(work), deliver)) {
-        Result r;
-        r.error = std::make_exception_ptr(std::runtime_error("the database executor has stopped"));
-        co_return r;
-    }
-    while (!pending->result) {
-        pending->timer.expires_at(asio::steady_timer::time_point::max());
-        boost::system::error_code ec;
-        co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    co_return std::move(*pending->result);
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(
+        std::move(initiate), asio::use_awaitable);
 }
 
 }  // namespace wl::server
