@@ -73,7 +73,9 @@ int main(int argc, char** argv)
             }
             server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
             dispatcher.start();
-            auto http = wl::server::http::make_http_service(server, [&dispatcher] { dispatcher.wake(); });
+            auto http = wl::server::http::make_http_service(
+                server, [&dispatcher] { dispatcher.wake(); },
+                [&waitlist](const std::string& partner) { return waitlist.reconcile(partner); });
             if (http)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
                                           wl::server::c2s::websocket_upgrade_handler(server.session_context()));

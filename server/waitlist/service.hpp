@@ -55,6 +55,11 @@ public:
 
     const proto::Jid& jid() const { return jid_; }
 
+    // Compares our queries with what the partner (its jid or domain, as configured; "" for
+    // every partner) holds for us, and asks again what it lost; in the background. Returns
+    // the partners it started for; empty when there is no such partner.
+    std::vector<std::string> reconcile(const std::string& partner);
+
 private:
     // Every stanza to the service's domain (router thread; must not block).
     void on_stanza(const proto::xml::Element& stanza);
