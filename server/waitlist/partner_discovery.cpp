@@ -5,14 +5,13 @@
 // domain (implementation note 3).
 #include "server/waitlist/partner_role.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include "proto/codec/agents.hpp"
 #include "proto/codec/disco.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
+#include "server/spawn.hpp"
 
 namespace wl::server::waitlist {
 
@@ -107,10 +106,10 @@ void PartnerRole::start_discovery(const std::vector<std::string>& keys)
 {
     for (const auto& key : keys) {
         if (directory_.state(key) == PartnerDirectory::Discovery::discovering) continue;
-        asio::co_spawn(
-            strand_,
-            [self = shared_from_this(), key]() -> asio::awaitable<void> { co_await self->discover_partner(key); },
-            asio::detached);
+        spawn_detached(strand_, "waitlist: discovery",
+                       [self = shared_from_this(), key]() -> asio::awaitable<void> {
+                           co_await self->discover_partner(key);
+                       });
     }
 }
 

@@ -8,8 +8,6 @@
 // transaction). What the partner holds for nobody here is removed there.
 #include "server/waitlist/partner_role.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,6 +17,7 @@
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/spawn.hpp"
 
 namespace wl::server::waitlist {
 
@@ -51,9 +50,8 @@ std::vector<std::string> PartnerRole::start_reconcile(const std::string& partner
     for (const auto& p : config_.partners)
         if (partner.empty() || p.key() == partner) keys.push_back(p.key());
     for (const auto& key : keys) {
-        asio::co_spawn(
-            strand_, [self = shared_from_this(), key]() -> asio::awaitable<void> { co_await self->reconcile(key); },
-            asio::detached);
+        spawn_detached(strand_, "waitlist: reconciliation",
+                       [self = shared_from_this(), key]() -> asio::awaitable<void> { co_await self->reconcile(key); });
     }
     return keys;
 }
@@ -62,8 +60,8 @@ void PartnerRole::start_periodic_reconcile()
 {
     const auto interval = config_.waitlist.reconcile_interval;
     if (config_.partners.empty() || interval.count() <= 0) return;
-    asio::co_spawn(
-        strand_,
+    spawn_detached(
+        strand_, "waitlist: periodic reconciliation",
         [self = shared_from_this(), interval]() -> asio::awaitable<void> {
             // Soon after start (federation is up by then), then every interval. The timer
             // lives in this frame; io_context::stop() ends the wait at shutdown.
@@ -77,8 +75,7 @@ void PartnerRole::start_periodic_reconcile()
                 for (const auto& p : self->config_.partners) co_await self->reconcile(p.key());
                 delay = interval;
             }
-        },
-        asio::detached);
+        });
 }
 
 asio::awaitable<void> PartnerRole::reconcile(const std::string& key)

@@ -1,7 +1,5 @@
 #include "server/waitlist/partner_role.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +13,7 @@
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/spawn.hpp"
 #include "server/waitlist/plan.hpp"
 #include "storage/job_payload.hpp"
 
@@ -230,13 +229,10 @@ void PartnerRole::on_timeout(const std::string& id)
 
 void PartnerRole::spawn_settle(Pending pending, std::optional<Element> answer)
 {
-    // g++ 12 may destroy by-value coroutine parameters twice: the lambda's captures hold them.
-    asio::co_spawn(
-        io_,
-        [self = shared_from_this(), p = std::move(pending), a = std::move(answer)]() -> asio::awaitable<void> {
-            co_await self->settle(p, a);
-        },
-        asio::detached);
+    spawn_detached(io_, "waitlist: settling a partner's answer",
+                   [self = shared_from_this(), p = std::move(pending), a = std::move(answer)]() -> asio::awaitable<void> {
+                       co_await self->settle(p, a);
+                   });
 }
 
 void PartnerRole::on_answer(const Element& iq, const Jid& from)
@@ -435,23 +431,19 @@ void PartnerRole::on_stanza(const Element& stanza, const Jid& from)
     if (!is_permitted(from)) {
         if (!from.has_node() && !from.has_resource() && !directory_.undiscovered().empty()) {
             // Perhaps the service of a partner configured by its domain, not discovered yet.
-            asio::co_spawn(
-                strand_,
-                [self = shared_from_this(), iq = Element(stanza), jid = from]() -> asio::awaitable<void> {
-                    co_await self->admit_after_discovery(iq, jid);
-                },
-                asio::detached);
+            spawn_detached(strand_, "waitlist: a request from an undiscovered service",
+                           [self = shared_from_this(), iq = Element(stanza), jid = from]() -> asio::awaitable<void> {
+                               co_await self->admit_after_discovery(iq, jid);
+                           });
             return;
         }
         refuse(stanza, from);
         return;
     }
-    asio::co_spawn(
-        io_,
-        [self = shared_from_this(), iq = Element(stanza), service = from.bare_str()]() -> asio::awaitable<void> {
-            co_await self->handle_request(iq, service);
-        },
-        asio::detached);
+    spawn_detached(io_, "waitlist: a partner's request",
+                   [self = shared_from_this(), iq = Element(stanza), service = from.bare_str()]() -> asio::awaitable<void> {
+                       co_await self->handle_request(iq, service);
+                   });
 }
 
 void PartnerRole::refuse(const Element& stanza, const Jid& from)
