@@ -9,6 +9,7 @@
 #include <random>
 
 #include "proto/codec/decode_error.hpp"
+#include "proto/codec/waitinglist_request.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
@@ -557,24 +558,25 @@ asio::awaitable<void> PartnerRole::handle_request(const Element& iq, const std::
 {
     Element answer;
     try {
-        auto decoded = codec::decode_waitinglist(*proto::iq_payload(iq));
-        if (!decoded) {
-            answer = proto::make_error_reply(iq, codec::to_stanza_error(decoded.error()));
-        } else if (decoded->root != codec::WaitlistRoot::query) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "an IQ carries <query/>, not <waitlist/>");
-        } else if (*proto::iq_type(iq) == IqType::get) {
-            if (!decoded->items.empty())
-                answer = error_reply(iq, StanzaCondition::bad_request, "a retrieve carries an empty <query/>");
-            else
-                answer = co_await list_request(iq, service);
-        } else if (decoded->items.size() != 1) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "a set carries exactly one <item/>");
-        } else if (decoded->items.front().remove) {
-            answer = co_await remove_request(iq, service, decoded->items.front());
-        } else if (decoded->items.front().jid) {
-            answer = co_await jid_push(iq, service, decoded->items.front());
+        auto read = codec::read_waitlist_request(*proto::iq_type(iq), *proto::iq_payload(iq));
+        if (auto* error = std::get_if<proto::StanzaError>(&read)) {
+            answer = proto::make_error_reply(iq, *error);
         } else {
-            answer = co_await add_request(iq, service, decoded->items.front());
+            const auto& request = std::get<codec::WaitlistRequest>(read);
+            switch (request.kind) {
+            case codec::WaitlistRequest::Kind::retrieve:
+                answer = co_await list_request(iq, service);
+                break;
+            case codec::WaitlistRequest::Kind::remove:
+                answer = co_await remove_request(iq, service, request.item);
+                break;
+            case codec::WaitlistRequest::Kind::jid_push:
+                answer = co_await jid_push(iq, service, request.item);
+                break;
+            case codec::WaitlistRequest::Kind::add:
+                answer = co_await add_request(iq, service, request.item);
+                break;
+            }
         }
     } catch (const std::exception& e) {
         spdlog::error("waitlist: partner request failed: {}", e.what());
