@@ -336,6 +336,11 @@ void read_all(const toml::table& root, Reader& r, Config& c)
                     r.error(key + ".domain", "'" + partner.domain + "' is not a domain");
                 if (const toml::node* s = t->get("serves")) r.serves(*s, key + ".serves", partner.serves);
                 r.boolean(*t, key, "require_valid_cert", partner.require_valid_cert);
+                // The certificate policy names its peer in advance; a discovered service may
+                // be on any domain, so it could talk to us uncovered by the policy.
+                if (partner.require_valid_cert && partner.jid.empty() && !partner.domain.empty())
+                    r.error(key + ".require_valid_cert",
+                            "needs the service's jid: a service discovered from a domain may be on any domain");
                 c.partners.push_back(std::move(partner));
             }
         }

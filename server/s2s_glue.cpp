@@ -28,7 +28,7 @@ federation::FederationConfig S2sGlue::federation_config(const Config& config, co
     for (const auto& endpoint : config.s2s.listen) fc.listen.push_back(endpoint.to_string());
     // A partner that must prove its name by certificate; other peers may use dialback.
     for (const auto& partner : config.partners)
-        if (partner.require_valid_cert) fc.peers[partner.key()].require_valid_certificate = true;
+        if (partner.require_valid_cert) fc.peers[partner.jid].require_valid_certificate = true;
     fc.max_stanza_bytes = config.limits.max_stanza_bytes;
     fc.shutdown_grace = std::min<Duration>(fc.shutdown_grace, config.limits.shutdown_grace);
     return fc;

@@ -143,7 +143,11 @@ jid = "waitlist.other.test"
 domain = "other.test"
 [[partners]]
 domain = "not a domain"
+[[partners]]
+domain = "strict.test"
+require_valid_cert = true
 )", "/etc/wl");
+    CHECK(has_error(r, "partners[3].require_valid_cert: needs the service's jid"));
     CHECK(has_error(r, "partners[1].domain: give jid or domain, not both"));
     CHECK(has_error(r, "partners[2].domain: 'not a domain' is not a domain"));
     CHECK_FALSE(has_error(r, "partners[0]"));
