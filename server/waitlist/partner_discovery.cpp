@@ -5,6 +5,10 @@
 // domain (implementation note 3).
 #include "server/waitlist/partner_role.hpp"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 
 #include "proto/codec/agents.hpp"
 #include "proto/codec/disco.hpp"
@@ -116,6 +120,20 @@ void PartnerRole::start_discovery(const std::vector<std::string>& keys)
 asio::awaitable<std::optional<std::string>> PartnerRole::resolve(const std::string& key)
 {
     if (auto service = directory_.service_of(key)) co_return service;
+    if (directory_.state(key) == PartnerDirectory::Discovery::discovering) {
+        // Another coroutine is asking: wait for its outcome rather than asking twice.
+        asio::steady_timer tick(io_);
+        const auto give_up = std::chrono::steady_clock::now() + 3 * config_.waitlist.partner_timeout +
+                             std::chrono::seconds(1);
+        while (directory_.state(key) == PartnerDirectory::Discovery::discovering &&
+               std::chrono::steady_clock::now() < give_up) {
+            tick.expires_after(std::chrono::milliseconds(50));
+            boost::system::error_code ec;
+            co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return std::nullopt;
+        }
+        co_return directory_.service_of(key);
+    }
     co_await discover_partner(key);
     co_return directory_.service_of(key);
 }

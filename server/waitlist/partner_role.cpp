@@ -228,6 +228,26 @@ void PartnerRole::on_timeout(const std::string& id)
     spawn_settle(std::move(*p), std::nullopt);
 }
 
+void PartnerRole::send_after_discovery(Pending pending, codec::WaitlistItem item)
+{
+    // The job stays the guard meanwhile: if this process dies, it comes due again.
+    spawn_detached(strand_, "waitlist: an IQ after discovery",
+                   [self = shared_from_this(), p = std::move(pending), item = std::move(item)]() mutable
+                   -> asio::awaitable<void> {
+                       auto service = co_await self->resolve(p.partner);
+                       if (!service) {
+                           // Nobody answered for the partner's domain: as if its service had
+                           // not answered (a query is retried with back-off, then times out).
+                           p.peer = p.partner;
+                           self->spawn_settle(std::move(p), std::nullopt);
+                           co_return;
+                       }
+                       p.peer = *service;
+                       self->send_iq(std::move(p),
+                                     waitinglist_iq(self->service_, *service, IqType::set, {std::move(item)}));
+                   });
+}
+
 void PartnerRole::spawn_settle(Pending pending, std::optional<Element> answer)
 {
     spawn_detached(io_, "waitlist: settling a partner's answer",
@@ -475,26 +495,17 @@ asio::awaitable<JobOutcome> PartnerRole::run_query(const storage::Job& job)
         if (r.value->items_changed > 0) dispatcher_.wake();
         co_return JobOutcome::done();
     }
-    auto service = directory_.service_of(job.target);
-    if (!service) {
-        const bool failed = directory_.state(job.target) == PartnerDirectory::Discovery::failed;
-        start_discovery({job.target});
-        if (!failed) co_return JobOutcome::retry_at(discovery_wait(), "discovering the partner's service");
-        // Nobody answered for the partner's domain: as if its service had not answered,
-        // the query is retried with back-off and ends in remote-server-timeout.
-        auto record_timeout = [uri = payload->uri, target = job.target, policy = retry_policy()](Store& s) {
-            return s.record_partner_error(uri, target, storage::PartnerErrorType::timeout, policy);
-        };
-        auto r = co_await db_call(db_, record_timeout);
-        if (!r.ok()) co_return JobOutcome::retry_at(storage::Clock::now() + std::chrono::seconds(30), "database");
-        if (r.value->items_changed > 0 || r.value->retry_scheduled) dispatcher_.wake();
-        co_return JobOutcome::done();
-    }
     codec::WaitlistItem item;
     item.uri = split_uri(payload->uri);
-    send_iq(Pending{Sent::query, job.id, *service, job.target, payload->uri, {}, nullptr},
-            waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
-    co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    Pending pending{Sent::query, job.id, {}, job.target, payload->uri, {}, nullptr};
+    if (auto service = directory_.service_of(job.target)) {
+        pending.peer = *service;
+        send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
+        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    }
+    send_after_discovery(std::move(pending), std::move(item));
+    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
+                                   "discovering the partner's service");
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
@@ -511,17 +522,18 @@ asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
         spdlog::warn("waitlist: giving up removing item {} at {}", payload->partner_item_id, job.target);
         co_return JobOutcome::done();
     }
-    auto service = directory_.service_of(job.target);
-    if (!service) {
-        start_discovery({job.target});
-        co_return JobOutcome::retry_at(discovery_wait(), "discovering the partner's service");
-    }
     codec::WaitlistItem item;
     item.id = payload->partner_item_id;
     item.remove = true;
-    send_iq(Pending{Sent::remove, job.id, *service, job.target, payload->uri, payload->partner_item_id, nullptr},
-            waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
-    co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    Pending pending{Sent::remove, job.id, {}, job.target, payload->uri, payload->partner_item_id, nullptr};
+    if (auto service = directory_.service_of(job.target)) {
+        pending.peer = *service;
+        send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
+        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    }
+    send_after_discovery(std::move(pending), std::move(item));
+    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
+                                   "discovering the partner's service");
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)

@@ -104,6 +104,9 @@ private:
     boost::asio::awaitable<void> settle(const Pending& pending, const std::optional<proto::xml::Element>& answer);
     // Runs settle() detached, keeping its arguments in the spawning lambda's captures.
     void spawn_settle(Pending pending, std::optional<proto::xml::Element> answer);
+    // A partner job whose partner's service is not known yet: discovers it (on strand_),
+    // then sends; no service found counts as no answer.
+    void send_after_discovery(Pending pending, proto::codec::WaitlistItem item);
     boost::asio::awaitable<void> settle_query(const Pending& p, const std::optional<proto::xml::Element>& answer);
     boost::asio::awaitable<void> complete(std::int64_t job_id);
     // The service went silent or its server bounced: a discovered one is looked up again.
