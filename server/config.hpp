@@ -70,8 +70,9 @@ struct WaitlistConfig {
     Duration partner_timeout = std::chrono::seconds(10);
     int retry_attempts = 5;
     Duration retry_period = std::chrono::hours(1);
-    // How often our queries are compared with each partner's own list of them (and once
-    // soon after start); zero: only when an operator asks (POST /v1/partners/reconcile).
+    // How often our queries are compared with each partner's own list of them (also soon
+    // after start, and when a stream with a partner comes up); zero: only when an operator
+    // asks (POST /v1/partners/reconcile).
     Duration reconcile_interval = std::chrono::hours(1);
 };
 

@@ -68,6 +68,7 @@ int main(int argc, char** argv)
             std::unique_ptr<wl::server::S2sGlue> s2s;
             if (wl::server::S2sGlue::wanted(config)) {
                 s2s = std::make_unique<wl::server::S2sGlue>(config, server.router(), server.io_context());
+                s2s->set_on_peer_up([&waitlist](const std::string& remote) { waitlist.on_peer_up(remote); });
                 s2s->start();
                 server.add_stop_hook([&s2s] { s2s->stop(); });
             }

@@ -56,6 +56,25 @@ std::vector<std::string> PartnerRole::start_reconcile(const std::string& partner
     return keys;
 }
 
+void PartnerRole::on_peer_up(const std::string& remote)
+{
+    if (config_.waitlist.reconcile_interval.count() <= 0) return;
+    for (const auto& p : config_.partners) {
+        const std::string& key = p.key();
+        const auto service = directory_.service_of(key);
+        if (remote != key && (!service || remote != *service)) continue;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = last_reconcile_.find(key);
+            const auto now = std::chrono::steady_clock::now();
+            if (it != last_reconcile_.end() && now - it->second < 3 * config_.waitlist.partner_timeout) continue;
+            last_reconcile_[key] = now;  // before the coroutine starts: the next event is close behind
+        }
+        spdlog::debug("waitlist: a stream with {} came up; reconciling with {}", remote, key);
+        start_reconcile(key);
+    }
+}
+
 void PartnerRole::start_periodic_reconcile()
 {
     const auto interval = config_.waitlist.reconcile_interval;
@@ -80,6 +99,10 @@ void PartnerRole::start_periodic_reconcile()
 
 asio::awaitable<void> PartnerRole::reconcile(const std::string& key)
 {
+    {
+        std::lock_guard lock(mutex_);
+        last_reconcile_[key] = std::chrono::steady_clock::now();
+    }
     try {
         auto service = co_await resolve(key);
         if (!service) {

@@ -20,7 +20,8 @@
 // Reconciliation (partner_reconcile.cpp): after an outage or a restore from backup, on
 // either side, the partner's own list of our requests (the IQ-get of §4.2) is compared
 // with our queries, and what it lost is asked again. It runs soon after start, every
-// waitlist.reconcile_interval, and when an operator asks (POST /v1/partners/reconcile).
+// waitlist.reconcile_interval, when a stream with the partner comes up, and when an
+// operator asks (POST /v1/partners/reconcile).
 //
 // Our IQs wait for their answers in memory, each with a partner_timeout timer. The job that
 // sent one is kept in the Store as a guard that comes due again later: an answer or a
@@ -35,6 +36,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -69,6 +71,11 @@ public:
     // Reconciles with one partner (its jid or domain, as configured) or, given "", with all;
     // runs in the background. Returns the partners it started for; empty: no such partner.
     std::vector<std::string> start_reconcile(const std::string& partner);
+    // A stream with `remote` (a domain) came up: reconciles with the partner whose service
+    // (or domain) it is, unless a reconciliation with it started within 3 x partner_timeout
+    // (both directions and both of a partner's domains come up together). Off when
+    // reconcile_interval is zero.
+    void on_peer_up(const std::string& remote);
 
     // A stanza to our service from another domain (router thread; never blocks). Answers to
     // our own IQs are taken only from the service they were sent to.
@@ -167,8 +174,9 @@ private:
     // races its wait on the timer.
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
 
-    mutable std::mutex mutex_;  // guards pending_ and next_id_
+    mutable std::mutex mutex_;  // guards pending_, next_id_ and last_reconcile_
     std::unordered_map<std::string, Pending> pending_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;  // by key
     std::uint64_t next_id_ = 0;
 };
 

@@ -21,6 +21,8 @@ std::vector<std::string> WaitingListService::reconcile(const std::string& partne
     return partner_->start_reconcile(partner);
 }
 
+void WaitingListService::on_peer_up(const std::string& remote) { partner_->on_peer_up(remote); }
+
 bool WaitingListService::is_permitted_partner(const Jid& service) const { return partner_->is_permitted(service); }
 
 void WaitingListService::on_partner_stanza(const Element& stanza, const Jid& from)

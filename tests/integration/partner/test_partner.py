@@ -468,6 +468,43 @@ async def t_reconcile_periodic(w):
         partner.cleanup()
 
 
+@test('reconciliation when a partner comes back: its restored backup lost the request, and the first stream '
+      'with it after its restart makes the request go again, with no operator and no timer')
+async def t_reconcile_on_stream(w):
+    sp = Instance(w.waitlistd, 'ssp.test', serves_tel=['+1'])                  # reconcile_interval: 1h
+    partner = Instance(w.waitlistd, 'spartner.test', serves_tel=['+33'])
+    try:
+        sp.add_partner(partner.service)
+        sp.route_to(partner)
+        partner.add_partner(sp.service)   # so the partner talks to sp.test soon after its start
+        partner.route_to(sp)
+        sp.start()
+        partner.start()
+        await asyncio.sleep(6)   # both startup reconciliations are over
+        number = w.number('+33')
+        uri = 'tel:' + number
+        backup = os.path.join(partner.dir, 'before-add.db')
+        partner.backup(backup)
+        u = await w.user(sp, 'alice')
+        item_id = await add_ok(u, number)
+        await wait_until('the partner recorded the request', lambda: partner.inbound_requests(sp.service, uri))
+        partner.stop()
+        partner.restore(backup)
+        partner.start()
+        check(not partner.inbound_requests(sp.service, uri), 'the restored partner still holds the request')
+        await wait_until('the partner holds the request again', lambda: partner.inbound_requests(sp.service, uri),
+                         timeout=30)
+        check('came up; reconciling with %s' % partner.service in sp.log_text(10 ** 8),
+              'not triggered by the stream:\n' + sp.log_text())
+        max_ = 'max%d@spartner.test' % w.counter
+        partner.create_account(max_, PASSWORD, [uri])
+        check_jid_push(await u.next_push(), item_id, max_, number)
+    finally:
+        await w.close_all()
+        sp.cleanup()
+        partner.cleanup()
+
+
 @test('a partner configured by its domain alone: its service, on a third party\'s domain, is discovered, '
       'and discovered again once it moved (§4.2, implementation note 3)')
 async def t_discovered_partner(w):
