@@ -3,6 +3,7 @@
 // strand all of it runs on (so none of it needs locks).
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,9 @@ struct Context {
     TlsContexts tls;
     Resolver resolver;
     Counters stats;
+    // A stream with this remote domain was authenticated (incoming) or opened (outgoing): the
+    // peer is reachable (again). Set before start; runs on the strand and must not block.
+    std::function<void(const std::string& remote)> on_peer_up;
 
     bool is_local(const std::string& domain) const {
         return std::find(config.local_domains.begin(), config.local_domains.end(), domain) !=

@@ -98,6 +98,10 @@ Federation::Federation(asio::any_io_executor executor, FederationConfig config, 
 
 Federation::~Federation() = default;
 
+void Federation::set_on_peer_up(std::function<void(const std::string& remote)> handler) {
+    impl_->ctx->on_peer_up = std::move(handler);
+}
+
 void Federation::start() {
     // Binding happens here, synchronously, so that a port in use is reported at startup.
     auto bind = [&](const std::string& l, bool direct_tls) {

@@ -38,6 +38,10 @@ public:
     Federation(const Federation&) = delete;
     Federation& operator=(const Federation&) = delete;
 
+    // Told the remote domain each time a stream with it is authenticated (incoming) or opened
+    // (outgoing): the peer is reachable again. Before start(); runs on the strand, must not block.
+    void set_on_peer_up(std::function<void(const std::string& remote)> handler);
+
     // Binds the listen addresses; throws std::runtime_error if one cannot be bound.
     void start();
     // The bound listen endpoints, STARTTLS ones first (useful with port 0).

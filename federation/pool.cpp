@@ -98,6 +98,7 @@ asio::awaitable<void> Pool::run(std::shared_ptr<Link> link) {
                  out.method == AuthMethod::sasl_external ? "SASL EXTERNAL" : "dialback", link->queue.size());
     link->stream = out.stream;
     link->state = Link::State::ready;
+    if (ctx_->on_peer_up) ctx_->on_peer_up(remote);
     ++ctx_->stats.streams_out;
     ctx_->stats.queued -= link->queue.size();
     for (const auto& stanza : link->queue) write(*link, stanza);

@@ -170,6 +170,7 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
                 authorized_.insert({peer_domain_, local_});
                 ++ctx_->stats.sasl_external_ok;
                 spdlog::info("s2s in {} -> {}: authenticated by certificate (SASL EXTERNAL)", peer_domain_, local_);
+                if (ctx_->on_peer_up) ctx_->on_peer_up(peer_domain_);
                 s.restart();
                 restarted = true;
             } else if (el.is("result", ns::dialback) && !el.attr("type")) {
@@ -243,6 +244,7 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
             ++self->ctx_->stats.dialback_ok;
             self->stream_->expires_after(self->ctx_->config.idle_timeout);
             spdlog::info("s2s in {} -> {}: authenticated by dialback", remote, local);
+            if (self->ctx_->on_peer_up) self->ctx_->on_peer_up(remote);
         } else {
             ++self->ctx_->stats.dialback_failed;
             spdlog::info("s2s in {} -> {}: dialback key rejected", remote, local);

@@ -110,7 +110,8 @@ public:
         out = v;
     }
 
-    void duration(const toml::table& t, std::string_view prefix, std::string_view key, Duration& out)
+    void duration(const toml::table& t, std::string_view prefix, std::string_view key, Duration& out,
+                  bool allow_zero = false)
     {
         const toml::node* node = t.get(key);
         if (!node) return;
@@ -120,7 +121,7 @@ public:
         }
         auto text = *node->value<std::string>();
         auto d = parse_duration(text);
-        if (!d || d->count() <= 0) error(key_of(prefix, key), "'" + text + "' is not a duration like \"10s\", \"5m\", \"1h\"");
+        if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) error(key_of(prefix, key), "'" + text + "' is not a duration like \"10s\", \"5m\", \"1h\"");
         else out = *d;
     }
 
@@ -283,7 +284,8 @@ void read_all(const toml::table& root, Reader& r, Config& c)
 
     if (auto* t = r.table(root, "", "waitlist")) {
         r.reject_unknown(*t, "waitlist", {"jid", "schemes", "default_region", "serves", "push_type",
-                                          "partner_timeout", "retry_attempts", "retry_period"});
+                                          "partner_timeout", "retry_attempts", "retry_period",
+                                          "reconcile_interval"});
         r.string(*t, "waitlist", "jid", c.waitlist.jid);
         if (!c.waitlist.jid.empty() && !is_domain(c.waitlist.jid))
             r.error("waitlist.jid", "'" + c.waitlist.jid + "' is not a service JID (a domain)");
@@ -304,6 +306,7 @@ void read_all(const toml::table& root, Reader& r, Config& c)
         r.duration(*t, "waitlist", "partner_timeout", c.waitlist.partner_timeout);
         r.integer(*t, "waitlist", "retry_attempts", 0, 1000, c.waitlist.retry_attempts);
         r.duration(*t, "waitlist", "retry_period", c.waitlist.retry_period);
+        r.duration(*t, "waitlist", "reconcile_interval", c.waitlist.reconcile_interval, true);
     }
     if (c.waitlist.jid.empty() && !c.domain.empty()) c.waitlist.jid = "waitlist." + c.domain;
 
@@ -319,14 +322,25 @@ void read_all(const toml::table& root, Reader& r, Config& c)
                     r.error(key, "must be a table");
                     continue;
                 }
-                r.reject_unknown(*t, key, {"jid", "serves", "require_valid_cert"});
+                r.reject_unknown(*t, key, {"jid", "domain", "serves", "require_valid_cert"});
                 PartnerConfig partner;
-                if (!t->get("jid")) r.error(key + ".jid", "missing");
+                if (!t->get("jid") && !t->get("domain"))
+                    r.error(key + ".jid", "missing (give the service's jid, or the partner's domain to discover it)");
+                if (t->get("jid") && t->get("domain"))
+                    r.error(key + ".domain", "give jid or domain, not both (domain is only for discovering the jid)");
                 r.string(*t, key, "jid", partner.jid);
                 if (!partner.jid.empty() && !is_domain(partner.jid))
                     r.error(key + ".jid", "'" + partner.jid + "' is not a service JID (a domain)");
+                r.string(*t, key, "domain", partner.domain);
+                if (!partner.domain.empty() && !is_domain(partner.domain))
+                    r.error(key + ".domain", "'" + partner.domain + "' is not a domain");
                 if (const toml::node* s = t->get("serves")) r.serves(*s, key + ".serves", partner.serves);
                 r.boolean(*t, key, "require_valid_cert", partner.require_valid_cert);
+                // The certificate policy names its peer in advance; a discovered service may
+                // be on any domain, so it could talk to us uncovered by the policy.
+                if (partner.require_valid_cert && partner.jid.empty() && !partner.domain.empty())
+                    r.error(key + ".require_valid_cert",
+                            "needs the service's jid: a service discovered from a domain may be on any domain");
                 c.partners.push_back(std::move(partner));
             }
         }

@@ -70,12 +70,22 @@ struct WaitlistConfig {
     Duration partner_timeout = std::chrono::seconds(10);
     int retry_attempts = 5;
     Duration retry_period = std::chrono::hours(1);
+    // How often our queries are compared with each partner's own list of them (also soon
+    // after start, and when a stream with a partner comes up); zero: only when an operator
+    // asks (POST /v1/partners/reconcile).
+    Duration reconcile_interval = std::chrono::hours(1);
 };
 
 struct PartnerConfig {
-    std::string jid;
+    std::string jid;                    // the partner's WaitingListService, when known
+    // Or only the partner's domain: its service is discovered there (jabber:iq:agents, then
+    // disco#items; XEP-0130 §4.2), and may live on another domain (implementation note 3).
+    std::string domain;
     Serves serves;                      // empty: ask about any URI not served here
     bool require_valid_cert = false;    // no dialback: its certificate must validate (XEP-0178)
+
+    // What the partner is called in the database and in jobs: its jid, else its domain.
+    const std::string& key() const { return jid.empty() ? domain : jid; }
 };
 
 struct LimitsConfig {

@@ -49,6 +49,11 @@ S2sGlue::S2sGlue(const Config& config, Router& router, boost::asio::io_context& 
 
 S2sGlue::~S2sGlue() = default;
 
+void S2sGlue::set_on_peer_up(std::function<void(const std::string& remote)> handler)
+{
+    fed_->set_on_peer_up(std::move(handler));
+}
+
 void S2sGlue::start()
 {
     fed_->start();

@@ -9,7 +9,9 @@
 #include <utility>
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "federation/config.hpp"
 #include "federation/federation.hpp"
@@ -32,6 +34,8 @@ public:
     // The configuration mapped onto federation's (pure; for tests too).
     static federation::FederationConfig federation_config(const Config& config, const Router& router);
 
+    // Federation::set_on_peer_up; before start().
+    void set_on_peer_up(std::function<void(const std::string& remote)> handler);
     void start();
     void stop();
     federation::FederationStats stats() const;

@@ -42,7 +42,9 @@ constexpr const char* usage_text =
     "  uri add JID URI                                 register a contact URI for an account\n"
     "  uri del JID URI                                 remove a contact URI from an account\n"
     "  waitlist JID                                    show a user's waiting list\n"
-    "  partners                                        show the permitted InteropPartners\n";
+    "  partners                                        show the permitted InteropPartners\n"
+    "  partners reconcile [PARTNER]                    compare our requests with each partner's list (or one's)\n"
+    "                                                  and send again what it lost\n";
 
 int usage(const std::string& problem = {})
 {
@@ -308,7 +310,17 @@ int waitlist(Client& client, const std::vector<std::string>& args)
 
 int partners(Client& client, const std::vector<std::string>& args)
 {
-    if (!args.empty()) return usage("partners: takes no arguments");
+    if (!args.empty() && args[0] == "reconcile") {
+        if (args.size() > 2) return usage("partners reconcile: takes at most one partner");
+        json body = json::object();
+        if (args.size() == 2) body["partner"] = args[1];
+        auto started = client.call(bhttp::verb::post, "/v1/partners/reconcile", body);
+        if (started.status != 202) return fail(started);
+        for (const auto& p : body_of(started).value("reconciling", json::array()))
+            std::cout << "reconciling with " << p.get<std::string>() << " (results in waitlistd's log)\n";
+        return 0;
+    }
+    if (!args.empty()) return usage("partners: takes no arguments, or reconcile [PARTNER]");
     auto reply = client.call(bhttp::verb::get, "/v1/partners");
     if (reply.status != 200) return fail(reply);
     auto j = body_of(reply);
@@ -318,7 +330,7 @@ int partners(Client& client, const std::vector<std::string>& args)
         const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
         for (const auto& [scheme, list] : serves_by_scheme.items())
             for (const auto& entry : list) serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
-        rows.push_back({text_of(p, "jid"), serves.empty() ? "any URI not served here" : serves,
+        rows.push_back({p.value("jid", std::string()).empty() ? text_of(p, "domain") + " (discovered)" : text_of(p, "jid"), serves.empty() ? "any URI not served here" : serves,
                         std::to_string(p.value("inbound_requests", 0))});
     }
     if (rows.empty()) {

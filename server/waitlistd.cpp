@@ -68,12 +68,15 @@ int main(int argc, char** argv)
             std::unique_ptr<wl::server::S2sGlue> s2s;
             if (wl::server::S2sGlue::wanted(config)) {
                 s2s = std::make_unique<wl::server::S2sGlue>(config, server.router(), server.io_context());
+                s2s->set_on_peer_up([&waitlist](const std::string& remote) { waitlist.on_peer_up(remote); });
                 s2s->start();
                 server.add_stop_hook([&s2s] { s2s->stop(); });
             }
             server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
             dispatcher.start();
-            auto http = wl::server::http::make_http_service(server, [&dispatcher] { dispatcher.wake(); });
+            auto http = wl::server::http::make_http_service(
+                server, [&dispatcher] { dispatcher.wake(); },
+                [&waitlist](const std::string& partner) { return waitlist.reconcile(partner); });
             if (http)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
                                           wl::server::c2s::websocket_upgrade_handler(server.session_context()));

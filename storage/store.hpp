@@ -118,6 +118,20 @@ class Store {
                                                    PartnerErrorType type,
                                                    const RetryPolicy& policy) = 0;
 
+  /// Compares the partner's own list of what it holds for us (`held`, fetched by an IQ-get
+  /// sent at `asked_at`) with our outbound queries to it, after an outage or a restore on
+  /// either side:
+  /// - a query the partner acked before `asked_at` whose URI it no longer holds is asked
+  ///   again (state pending, a partner_query job): the partner lost it;
+  /// - a request it holds whose URI we neither wait for nor expect a push about (no query,
+  ///   or one the partner or we closed) gets a partner_remove job with its id: it waits for nobody;
+  /// - a query that timed out here but is held there is acked with the partner's id: its ack
+  ///   was lost, and its push will still find the timed-out items.
+  /// Queries acked after `asked_at` are left alone, since the list may predate them.
+  virtual ReconcileResult reconcile_partner_queries(const std::string& partner,
+                                                    const std::vector<HeldRequest>& held,
+                                                    TimePoint asked_at) = 0;
+
   // --- Partner side, inbound (we are the InteropPartner of `service`) ---------------------
 
   /// Service S asks about URI U: records it (or returns the existing record) and, if U is

@@ -163,6 +163,21 @@ struct PartnerAnswerResult {
   bool retry_scheduled = false;  // timeout: a new partner_query job is due at next_attempt
 };
 
+/// One request the partner says it holds for us (its answer to our retrieve, example 22 of
+/// §4.2 read as a service): its item id and the canonical URI.
+struct HeldRequest {
+  std::string partner_item_id;
+  std::string uri;
+};
+
+/// What a reconciliation with one partner changed.
+struct ReconcileResult {
+  std::size_t expected = 0;  // our queries the partner had acked before we asked for its list
+  std::size_t resent = 0;    // of those, missing from its list: asked again (partner_query jobs)
+  std::size_t orphans = 0;   // held by the partner for nobody here: partner_remove jobs
+  std::size_t adopted = 0;   // timed out here yet held there (its ack was lost): acked now
+};
+
 // ---------------------------------------------------------------------------------------
 // Inbound partner requests (this provider as InteropPartner for service S).
 

@@ -355,7 +355,7 @@ public:
     asio::awaitable<Response> partners(const Request&, const PathParams&)
     {
         std::vector<std::string> jids;
-        for (const auto& p : config_.partners) jids.push_back(p.jid);
+        for (const auto& p : config_.partners) jids.push_back(p.key());
         auto work = [jids](storage::Store& s) {
             std::vector<std::size_t> counts;
             for (const auto& j : jids) counts.push_back(s.list_partner_requests(j).size());
@@ -368,9 +368,34 @@ public:
         for (std::size_t i = 0; i < config_.partners.size(); ++i) {
             json serves = json::object();
             for (const auto& [scheme, list] : config_.partners[i].serves) serves[scheme] = list;
-            out.push_back({{"jid", config_.partners[i].jid}, {"serves", serves}, {"inbound_requests", counts[i]}});
+            json entry = {{"jid", config_.partners[i].jid}, {"serves", serves}, {"inbound_requests", counts[i]}};
+            if (!config_.partners[i].domain.empty()) entry["domain"] = config_.partners[i].domain;
+            out.push_back(std::move(entry));
         }
         co_return json_response(Status::ok, json{{"partners", out}}.dump());
+    }
+
+    // Reconciliation talks to partners over XMPP and takes seconds: it is started here and
+    // reported in the log, not awaited (202).
+    asio::awaitable<Response> reconcile(const Request& req, const PathParams&)
+    {
+        std::string partner;
+        if (!req.body().empty()) {
+            json body = json::parse(req.body(), nullptr, false);
+            if (body.is_discarded() || !body.is_object())
+                co_return json_error(Status::bad_request, "the body must be a JSON object", "body");
+            if (body.contains("partner")) {
+                if (!body["partner"].is_string())
+                    co_return json_error(Status::bad_request, "must be a string", "partner");
+                partner = body["partner"].get<std::string>();
+            }
+        }
+        if (!options_.reconcile)
+            co_return json_error(Status::service_unavailable, "no waiting list service here", "partner");
+        auto started = options_.reconcile(partner);
+        if (started.empty())
+            co_return json_error(Status::not_found, "no such partner", "partner");
+        co_return json_response(Status::accepted, json{{"reconciling", started}}.dump());
     }
 
 private:
@@ -406,6 +431,7 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::delete_, "/v1/accounts/{jid}/uris/{uri}", guarded(api, &AdminApi::remove_uri));
     http.add_route(Verb::get, "/v1/accounts/{jid}/waitlist", guarded(api, &AdminApi::waitlist));
     http.add_route(Verb::get, "/v1/partners", guarded(api, &AdminApi::partners));
+    http.add_route(Verb::post, "/v1/partners/reconcile", guarded(api, &AdminApi::reconcile));
 }
 
 }  // namespace wl::server::http

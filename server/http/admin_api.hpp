@@ -26,6 +26,8 @@
 // then calls `on_registered` so that the job dispatcher sends them at once. The SCRAM key
 // derivation (PBKDF2) runs on a database thread, never on an I/O thread.
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "server/config.hpp"
 #include "storage/db_executor.hpp"
@@ -37,6 +39,9 @@ class HttpServer;
 struct AdminApiOptions {
     int scram_iterations = 4096;            // at least proto::sasl::min_scram_iterations
     std::function<void()> on_registered;    // e.g. JobDispatcher::wake; may be empty
+    // POST /v1/partners/reconcile: starts a reconciliation with the partner named (jid or
+    // domain; "" for all) and returns the partners it started for (WaitingListService::reconcile).
+    std::function<std::vector<std::string>(const std::string& partner)> reconcile;
 };
 
 // Adds the /v1/ routes to `http`. `config` and `db` must outlive the server's connections.

@@ -5,6 +5,8 @@
 // handler) may be added to the returned server until then.
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "server/http/server.hpp"
 
@@ -16,6 +18,9 @@ namespace wl::server::http {
 
 // nullptr when http.listen is empty. Throws std::runtime_error when an address cannot be bound.
 // `on_registered` is called after the contact registers (JobDispatcher::wake); may be empty.
-std::shared_ptr<HttpServer> make_http_service(Server& server, std::function<void()> on_registered);
+// `reconcile` serves POST /v1/partners/reconcile (AdminApiOptions::reconcile); may be empty.
+std::shared_ptr<HttpServer> make_http_service(
+    Server& server, std::function<void()> on_registered,
+    std::function<std::vector<std::string>(const std::string& partner)> reconcile = {});
 
 }  // namespace wl::server::http

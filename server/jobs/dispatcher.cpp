@@ -1,7 +1,5 @@
 #include "server/jobs/dispatcher.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +11,7 @@
 
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/spawn.hpp"
 
 namespace wl::server {
 
@@ -48,7 +47,7 @@ std::string JobDispatcher::default_node_id()
 void JobDispatcher::start()
 {
     if (started_.exchange(true)) return;
-    asio::co_spawn(strand_, loop(), asio::detached);
+    spawn_detached(strand_, "jobs: dispatcher loop", [this]() -> asio::awaitable<void> { co_await loop(); });
 }
 
 void JobDispatcher::wake()
@@ -69,7 +68,9 @@ void JobDispatcher::stop()
 void JobDispatcher::run_parked(const std::string& owner)
 {
     if (stopping_) return;
-    asio::co_spawn(strand_, parked_round(owner), asio::detached);
+    spawn_detached(strand_, "jobs: parked pushes", [this, owner]() -> asio::awaitable<void> {
+        co_await parked_round(owner);
+    });
 }
 
 asio::awaitable<void> JobDispatcher::loop()
@@ -103,7 +104,7 @@ asio::awaitable<void> JobDispatcher::loop()
     spdlog::info("jobs: dispatcher {} stopped", options_.node_id);
 }
 
-asio::awaitable<void> JobDispatcher::parked_round(std::string owner)
+asio::awaitable<void> JobDispatcher::parked_round(const std::string& owner)
 {
     auto work = [owner, node = options_.node_id, lease = options_.lease](Store& s) {
         return s.take_parked_pushes(owner, node, lease);

@@ -103,7 +103,7 @@ public:
 
 private:
     boost::asio::awaitable<void> loop();
-    boost::asio::awaitable<void> parked_round(std::string owner);
+    boost::asio::awaitable<void> parked_round(const std::string& owner);
     // Runs the jobs and records their outcomes; returns how many outcomes were recorded.
     // Arguments by reference: g++ 12 may destroy a by-value coroutine argument twice when
     // the call sits in a co_await expression (see server/db_await.hpp).

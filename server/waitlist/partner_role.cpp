@@ -1,17 +1,20 @@
 #include "server/waitlist/partner_role.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <exception>
 #include <random>
 
 #include "proto/codec/decode_error.hpp"
+#include "proto/codec/waitinglist_request.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/spawn.hpp"
 #include "server/waitlist/plan.hpp"
 #include "storage/job_payload.hpp"
 
@@ -121,6 +124,7 @@ std::shared_ptr<PartnerRole> PartnerRole::create(const Config& config, Router& r
     std::shared_ptr<PartnerRole> role(
         new PartnerRole(config, router, io, db, dispatcher, std::move(service), std::move(policy)));
     role->register_jobs();
+    role->start_periodic_reconcile();
     return role;
 }
 
@@ -132,7 +136,9 @@ PartnerRole::PartnerRole(const Config& config, Router& router, asio::io_context&
       db_(db),
       dispatcher_(dispatcher),
       service_(std::move(service)),
-      policy_(std::move(policy))
+      policy_(std::move(policy)),
+      directory_(config.partners),
+      strand_(asio::make_strand(io))
 {
     std::random_device rd;
     id_prefix_ = "wl" + std::to_string(rd() % 1000000) + "-";
@@ -147,10 +153,8 @@ void PartnerRole::register_jobs()
 
 bool PartnerRole::is_permitted(const Jid& service) const
 {
-    if (service.has_node()) return false;  // a user, however named, is never a service
-    const std::string bare = service.bare_str();
-    return std::any_of(config_.partners.begin(), config_.partners.end(),
-                       [&](const PartnerConfig& p) { return p.jid == bare; });
+    if (service.has_node() || service.has_resource()) return false;  // a user is never a service
+    return directory_.key_of(service.bare_str()).has_value();
 }
 
 std::size_t PartnerRole::outstanding() const
@@ -176,6 +180,12 @@ storage::TimePoint PartnerRole::guard_time(int attempts) const
     auto delay = timeout * (std::int64_t{1} << std::clamp(attempts, 1, 10));
     delay = std::min(delay, std::max<Duration>(2 * timeout, std::chrono::minutes(10)));
     return storage::Clock::now() + delay;
+}
+
+storage::TimePoint PartnerRole::discovery_wait() const
+{
+    // agents, then disco#items and a disco#info: up to three partner_timeouts.
+    return storage::Clock::now() + 3 * config_.waitlist.partner_timeout + std::chrono::seconds(1);
 }
 
 // ---- our IQs and their answers ----
@@ -215,7 +225,35 @@ void PartnerRole::on_timeout(const std::string& id)
     auto p = take(id);
     if (!p) return;
     spdlog::info("waitlist: no answer from {} within {} ms", p->peer, config_.waitlist.partner_timeout.count());
-    asio::co_spawn(io_, settle(std::move(*p), std::nullopt), asio::detached);
+    spawn_settle(std::move(*p), std::nullopt);
+}
+
+void PartnerRole::send_after_discovery(Pending pending, codec::WaitlistItem item)
+{
+    // The job stays the guard meanwhile: if this process dies, it comes due again.
+    spawn_detached(strand_, "waitlist: an IQ after discovery",
+                   [self = shared_from_this(), p = std::move(pending), item = std::move(item)]() mutable
+                   -> asio::awaitable<void> {
+                       auto service = co_await self->resolve(p.partner);
+                       if (!service) {
+                           // Nobody answered for the partner's domain: as if its service had
+                           // not answered (a query is retried with back-off, then times out).
+                           p.peer = p.partner;
+                           self->spawn_settle(std::move(p), std::nullopt);
+                           co_return;
+                       }
+                       p.peer = *service;
+                       self->send_iq(std::move(p),
+                                     waitinglist_iq(self->service_, *service, IqType::set, {std::move(item)}));
+                   });
+}
+
+void PartnerRole::spawn_settle(Pending pending, std::optional<Element> answer)
+{
+    spawn_detached(io_, "waitlist: settling a partner's answer",
+                   [self = shared_from_this(), p = std::move(pending), a = std::move(answer)]() -> asio::awaitable<void> {
+                       co_await self->settle(p, a);
+                   });
 }
 
 void PartnerRole::on_answer(const Element& iq, const Jid& from)
@@ -227,11 +265,44 @@ void PartnerRole::on_answer(const Element& iq, const Jid& from)
         // Only the service we asked answers for itself (or its server's bounce, which comes
         // from the same address).
         if (it == pending_.end() || it->second.peer != from.bare_str()) return;
+        if (it->second.reply) {
+            // Awaited by request() on strand_, which removes the entry; the cancel goes
+            // through the strand so that it never races the wait.
+            *it->second.reply = iq;
+            asio::post(strand_, [timer = it->second.timer] { timer->cancel(); });
+            return;
+        }
         p = std::move(it->second);
         pending_.erase(it);
     }
     p->timer->cancel();
-    asio::co_spawn(io_, settle(std::move(*p), iq), asio::detached);
+    spawn_settle(std::move(*p), iq);
+}
+
+asio::awaitable<std::optional<Element>> PartnerRole::request(const std::string& peer, Element& iq)
+{
+    auto timer = std::make_shared<asio::steady_timer>(io_, config_.waitlist.partner_timeout);
+    auto reply = std::make_shared<std::optional<Element>>();
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        id = id_prefix_ + std::to_string(++next_id_);
+        pending_.emplace(id, Pending{Sent::request, 0, peer, {}, {}, {}, timer, reply});
+    }
+    iq.set_attr("id", id);
+    router_.route(std::move(iq));
+    bool answered = false;
+    {
+        std::lock_guard lock(mutex_);
+        answered = reply->has_value();  // a bounce may have come back from inside route()
+    }
+    if (!answered) {
+        boost::system::error_code ec;
+        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    std::lock_guard lock(mutex_);
+    pending_.erase(id);
+    co_return std::move(*reply);
 }
 
 asio::awaitable<void> PartnerRole::complete(std::int64_t job_id)
@@ -241,11 +312,22 @@ asio::awaitable<void> PartnerRole::complete(std::int64_t job_id)
     if (!done.ok()) log_failure("completing a partner job", done.error);
 }
 
-asio::awaitable<void> PartnerRole::settle(Pending p, std::optional<Element> answer)
+void PartnerRole::forget_if_silent(const Pending& p, const std::optional<Element>& answer)
 {
+    if (answer && (answer->attr_or("type") == "result" || !is_transient(*answer))) return;
+    if (directory_.state(p.partner) != PartnerDirectory::Discovery::known) return;
+    spdlog::info("waitlist: the discovered service of {} does not answer; it is discovered again", p.partner);
+    directory_.forget(p.partner);
+}
+
+asio::awaitable<void> PartnerRole::settle(const Pending& p, const std::optional<Element>& answer)
+{
+    forget_if_silent(p, answer);
     const bool is_result = answer && answer->attr_or("type") == "result";
     const bool is_final_error = answer && !is_result && !is_transient(*answer);
     switch (p.what) {
+    case Sent::request:
+        break;  // awaited by request(), never settled here
     case Sent::query:
         co_await settle_query(p, answer);
         break;
@@ -265,7 +347,7 @@ asio::awaitable<void> PartnerRole::settle(Pending p, std::optional<Element> answ
     case Sent::push: {
         if (is_result) {
             // XEP-0130 §4.2: the record goes only now that the requester acknowledged.
-            auto ack_push = [peer = p.peer, id = p.item_id](Store& s) {
+            auto ack_push = [peer = p.partner, id = p.item_id](Store& s) {
                 return s.ack_partner_push(peer, id);
             };
             auto acked = co_await db_call(db_, ack_push);
@@ -280,7 +362,7 @@ asio::awaitable<void> PartnerRole::settle(Pending p, std::optional<Element> answ
             // trusting us): pushing again forever would help no one.
             spdlog::warn("waitlist: {} refused the JID push of item {} ({}); dropping the request", p.peer,
                          p.item_id, describe_error(*answer));
-            auto drop_request = [peer = p.peer, id = p.item_id](Store& s) {
+            auto drop_request = [peer = p.partner, id = p.item_id](Store& s) {
                 return s.remove_partner_request(peer, id);
             };
             auto removed = co_await db_call(db_, drop_request);
@@ -308,12 +390,12 @@ asio::awaitable<void> PartnerRole::settle_query(const Pending& p, const std::opt
             if (decoded && !decoded->items.empty()) item = decoded->items.front();
         }
         if (item && item->jid) {
-            auto record_jid = [uri = p.uri, peer = p.peer, jid = item->jid->bare_str()](Store& s) {
+            auto record_jid = [uri = p.uri, peer = p.partner, jid = item->jid->bare_str()](Store& s) {
                 return s.record_partner_jid(uri, peer, jid);
             };
             recorded = co_await db_call(db_, record_jid);
         } else {
-            auto record_ack = [uri = p.uri, peer = p.peer, id = item && item->id ? *item->id : std::string()](Store& s) {
+            auto record_ack = [uri = p.uri, peer = p.partner, id = item && item->id ? *item->id : std::string()](Store& s) {
                 return s.record_partner_ack(uri, peer, id);
             };
             auto acked = co_await db_call(db_, record_ack);
@@ -328,7 +410,7 @@ asio::awaitable<void> PartnerRole::settle_query(const Pending& p, const std::opt
         answered = true;
     } else if (answer && !is_transient(*answer)) {
         spdlog::info("waitlist: {} cannot help with a query ({})", p.peer, describe_error(*answer));
-        auto record_cancel = [uri = p.uri, peer = p.peer, policy = retry_policy()](Store& s) {
+        auto record_cancel = [uri = p.uri, peer = p.partner, policy = retry_policy()](Store& s) {
             return s.record_partner_error(uri, peer, storage::PartnerErrorType::cancel, policy);
         };
         recorded = co_await db_call(db_, record_cancel);
@@ -336,7 +418,7 @@ asio::awaitable<void> PartnerRole::settle_query(const Pending& p, const std::opt
     }
     if (!answered) {
         if (answer) spdlog::info("waitlist: query to {} failed for now ({})", p.peer, describe_error(*answer));
-        auto record_timeout = [uri = p.uri, peer = p.peer, policy = retry_policy()](Store& s) {
+        auto record_timeout = [uri = p.uri, peer = p.partner, policy = retry_policy()](Store& s) {
             return s.record_partner_error(uri, peer, storage::PartnerErrorType::timeout, policy);
         };
         recorded = co_await db_call(db_, record_timeout);
@@ -368,15 +450,30 @@ void PartnerRole::on_stanza(const Element& stanza, const Jid& from)
         return;
     }
     if (!is_permitted(from)) {
-        // XEP-0130 example 29; a remote user asking lands here too and learns nothing.
-        spdlog::info("waitlist: refused a waitinglist request from {}, which is not a permitted partner",
-                     from.domain());
-        auto refusal = proto::make_stanza_error(StanzaCondition::not_authorized);
-        refusal.type = ErrorType::cancel;  // as the example has it: asking again will not help
-        router_.route(proto::make_error_reply(stanza, refusal));
+        if (!from.has_node() && !from.has_resource() && !directory_.undiscovered().empty()) {
+            // Perhaps the service of a partner configured by its domain, not discovered yet.
+            spawn_detached(strand_, "waitlist: a request from an undiscovered service",
+                           [self = shared_from_this(), iq = Element(stanza), jid = from]() -> asio::awaitable<void> {
+                               co_await self->admit_after_discovery(iq, jid);
+                           });
+            return;
+        }
+        refuse(stanza, from);
         return;
     }
-    asio::co_spawn(io_, handle_request(stanza, from.bare_str()), asio::detached);
+    spawn_detached(io_, "waitlist: a partner's request",
+                   [self = shared_from_this(), iq = Element(stanza), service = from.bare_str()]() -> asio::awaitable<void> {
+                       co_await self->handle_request(iq, service);
+                   });
+}
+
+void PartnerRole::refuse(const Element& stanza, const Jid& from)
+{
+    // XEP-0130 example 29; a remote user asking lands here too and learns nothing.
+    spdlog::info("waitlist: refused a waitinglist request from {}, which is not a permitted partner", from.domain());
+    auto refusal = proto::make_stanza_error(StanzaCondition::not_authorized);
+    refusal.type = ErrorType::cancel;  // as the example has it: asking again will not help
+    router_.route(proto::make_error_reply(stanza, refusal));
 }
 
 // ---- job handlers ----
@@ -386,8 +483,7 @@ asio::awaitable<JobOutcome> PartnerRole::run_query(const storage::Job& job)
     auto payload = storage::decode_partner_query(job.payload);
     if (!payload)
         co_return JobOutcome::retry_at(storage::Clock::now() + std::chrono::hours(24), "unreadable payload");
-    auto partner = Jid::parse(job.target);
-    if (!partner || !is_permitted(*partner)) {
+    if (!directory_.is_partner(job.target)) {
         // The partner left the list since the item was added: it is never asked, and its
         // query ends as a refusal would.
         spdlog::warn("waitlist: not asking {}, which is no longer a permitted partner", job.target);
@@ -401,9 +497,15 @@ asio::awaitable<JobOutcome> PartnerRole::run_query(const storage::Job& job)
     }
     codec::WaitlistItem item;
     item.uri = split_uri(payload->uri);
-    send_iq(Pending{Sent::query, job.id, partner->bare_str(), payload->uri, {}, nullptr},
-            waitinglist_iq(service_, partner->bare_str(), IqType::set, {std::move(item)}));
-    co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    Pending pending{Sent::query, job.id, {}, job.target, payload->uri, {}, nullptr};
+    if (auto service = directory_.service_of(job.target)) {
+        pending.peer = *service;
+        send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
+        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    }
+    send_after_discovery(std::move(pending), std::move(item));
+    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
+                                   "discovering the partner's service");
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
@@ -411,8 +513,7 @@ asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
     auto payload = storage::decode_partner_remove(job.payload);
     if (!payload)
         co_return JobOutcome::retry_at(storage::Clock::now() + std::chrono::hours(24), "unreadable payload");
-    auto partner = Jid::parse(job.target);
-    if (!partner || !is_permitted(*partner)) {
+    if (!directory_.is_partner(job.target)) {
         spdlog::warn("waitlist: not sending a remove to {}, which is no longer a permitted partner", job.target);
         co_return JobOutcome::done();
     }
@@ -424,9 +525,15 @@ asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
     codec::WaitlistItem item;
     item.id = payload->partner_item_id;
     item.remove = true;
-    send_iq(Pending{Sent::remove, job.id, partner->bare_str(), payload->uri, payload->partner_item_id, nullptr},
-            waitinglist_iq(service_, partner->bare_str(), IqType::set, {std::move(item)}));
-    co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    Pending pending{Sent::remove, job.id, {}, job.target, payload->uri, payload->partner_item_id, nullptr};
+    if (auto service = directory_.service_of(job.target)) {
+        pending.peer = *service;
+        send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
+        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+    }
+    send_after_discovery(std::move(pending), std::move(item));
+    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
+                                   "discovering the partner's service");
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)
@@ -437,6 +544,12 @@ asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)
         co_return JobOutcome::retry_at(storage::Clock::now() + std::chrono::hours(24), "unreadable payload");
     auto requester = Jid::parse(job.target);
     if (!requester || !is_permitted(*requester)) {
+        if (requester && !directory_.undiscovered().empty()) {
+            // The requester may be the discovered service of a domain-only partner, and
+            // this process has not discovered it (yet, or again).
+            start_discovery(directory_.undiscovered());
+            co_return JobOutcome::retry_at(discovery_wait(), "discovering the partners' services");
+        }
         spdlog::warn("waitlist: not pushing to {}, which is no longer a permitted partner", job.target);
         co_return JobOutcome::done();
     }
@@ -445,7 +558,7 @@ asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)
     item.id = payload->request_id;
     item.jid = contact->bare();
     item.uri = split_uri(payload->uri);
-    send_iq(Pending{Sent::push, job.id, requester->bare_str(), payload->uri, payload->request_id, nullptr},
+    send_iq(Pending{Sent::push, job.id, requester->bare_str(), job.target, payload->uri, payload->request_id, nullptr},
             waitinglist_iq(service_, requester->bare_str(), IqType::set, {std::move(item)}));
     // Until the requester acknowledges, the job comes back and pushes again.
     co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the requester's acknowledgement");
@@ -453,28 +566,29 @@ asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)
 
 // ---- requests from partner services ----
 
-asio::awaitable<void> PartnerRole::handle_request(Element iq, std::string service)
+asio::awaitable<void> PartnerRole::handle_request(const Element& iq, const std::string& service)
 {
     Element answer;
     try {
-        auto decoded = codec::decode_waitinglist(*proto::iq_payload(iq));
-        if (!decoded) {
-            answer = proto::make_error_reply(iq, codec::to_stanza_error(decoded.error()));
-        } else if (decoded->root != codec::WaitlistRoot::query) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "an IQ carries <query/>, not <waitlist/>");
-        } else if (*proto::iq_type(iq) == IqType::get) {
-            if (!decoded->items.empty())
-                answer = error_reply(iq, StanzaCondition::bad_request, "a retrieve carries an empty <query/>");
-            else
-                answer = co_await list_request(iq, service);
-        } else if (decoded->items.size() != 1) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "a set carries exactly one <item/>");
-        } else if (decoded->items.front().remove) {
-            answer = co_await remove_request(iq, service, decoded->items.front());
-        } else if (decoded->items.front().jid) {
-            answer = co_await jid_push(iq, service, decoded->items.front());
+        auto read = codec::read_waitlist_request(*proto::iq_type(iq), *proto::iq_payload(iq));
+        if (auto* error = std::get_if<proto::StanzaError>(&read)) {
+            answer = proto::make_error_reply(iq, *error);
         } else {
-            answer = co_await add_request(iq, service, decoded->items.front());
+            const auto& request = std::get<codec::WaitlistRequest>(read);
+            switch (request.kind) {
+            case codec::WaitlistRequest::Kind::retrieve:
+                answer = co_await list_request(iq, service);
+                break;
+            case codec::WaitlistRequest::Kind::remove:
+                answer = co_await remove_request(iq, service, request.item);
+                break;
+            case codec::WaitlistRequest::Kind::jid_push:
+                answer = co_await jid_push(iq, service, request.item);
+                break;
+            case codec::WaitlistRequest::Kind::add:
+                answer = co_await add_request(iq, service, request.item);
+                break;
+            }
         }
     } catch (const std::exception& e) {
         spdlog::error("waitlist: partner request failed: {}", e.what());
@@ -546,8 +660,10 @@ asio::awaitable<Element> PartnerRole::jid_push(const Element& iq, const std::str
     if (!item.uri) co_return error_reply(iq, StanzaCondition::bad_request, "a JID push needs the <uri/> asked about");
     auto parsed = proto::parse_contact_uri(item.uri->scheme, item.uri->value, policy_);
     if (!parsed) co_return error_reply(iq, StanzaCondition::bad_request, parsed.reason);
-    auto record_push = [service, uri = parsed.uri->canonical, jid = item.jid->bare_str()](Store& s) {
-        return s.record_partner_jid(uri, service, jid);
+    // Our queries know the partner by its key: its configured jid, or its domain.
+    auto partner = directory_.key_of(service).value_or(service);
+    auto record_push = [partner, uri = parsed.uri->canonical, jid = item.jid->bare_str()](Store& s) {
+        return s.record_partner_jid(uri, partner, jid);
     };
     auto recorded = co_await db_call(db_, record_push);
     if (!recorded.ok()) co_return storage_failure(iq, recorded.error);

@@ -1,7 +1,5 @@
 #include "server/waitlist/service.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -12,6 +10,7 @@
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
+#include "server/spawn.hpp"
 #include "server/waitlist/plan.hpp"
 #include "server/waitlist/push_message.hpp"
 
@@ -118,14 +117,10 @@ void WaitingListService::on_stanza(const Element& stanza)
         return;
     }
     if (payload->is("query", proto::ns::waitinglist)) {
-        // g++ 12 may destroy by-value coroutine parameters twice (see server/db_await.hpp):
-        // the request lives in the lambda's captures, which co_spawn keeps for the whole run.
-        asio::co_spawn(
-            io_,
-            [this, iq = Element(stanza), owner = from->bare()]() -> asio::awaitable<void> {
-                co_await handle_user_iq(iq, owner);
-            },
-            asio::detached);
+        spawn_detached(io_, "waitlist: a user's request",
+                       [this, iq = Element(stanza), owner = from->bare()]() -> asio::awaitable<void> {
+                           co_await handle_user_iq(iq, owner);
+                       });
         return;
     }
     reply(proto::make_error_reply(stanza, proto::make_stanza_error(StanzaCondition::service_unavailable)));

@@ -55,6 +55,14 @@ public:
 
     const proto::Jid& jid() const { return jid_; }
 
+    // Compares our queries with what the partner (its jid or domain, as configured; "" for
+    // every partner) holds for us, and asks again what it lost; in the background. Returns
+    // the partners it started for; empty when there is no such partner.
+    std::vector<std::string> reconcile(const std::string& partner);
+    // A stream with `remote` came up (federation's strand; never blocks): if it is a
+    // partner's, reconcile with it, since it may be back from an outage or a restore.
+    void on_peer_up(const std::string& remote);
+
 private:
     // Every stanza to the service's domain (router thread; must not block).
     void on_stanza(const proto::xml::Element& stanza);

@@ -16,6 +16,13 @@ std::shared_ptr<waitlist::PartnerRole> WaitingListService::make_partner_role()
     return waitlist::PartnerRole::create(config_, router_, io_, db_, dispatcher_, jid_, policy_);
 }
 
+std::vector<std::string> WaitingListService::reconcile(const std::string& partner)
+{
+    return partner_->start_reconcile(partner);
+}
+
+void WaitingListService::on_peer_up(const std::string& remote) { partner_->on_peer_up(remote); }
+
 bool WaitingListService::is_permitted_partner(const Jid& service) const { return partner_->is_permitted(service); }
 
 void WaitingListService::on_partner_stanza(const Element& stanza, const Jid& from)

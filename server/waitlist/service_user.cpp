@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "proto/codec/decode_error.hpp"
+#include "proto/codec/waitinglist_request.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
@@ -59,23 +60,23 @@ asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, cons
 {
     Element answer;
     try {
-        const Element& query = *proto::iq_payload(iq);
-        auto decoded = codec::decode_waitinglist(query);
-        if (!decoded) {
-            answer = proto::make_error_reply(iq, codec::to_stanza_error(decoded.error()));
-        } else if (decoded->root != codec::WaitlistRoot::query) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "an IQ carries <query/>, not <waitlist/>");
-        } else if (*proto::iq_type(iq) == IqType::get) {
-            if (!decoded->items.empty())
-                answer = error_reply(iq, StanzaCondition::bad_request, "a retrieve carries an empty <query/>");
-            else
-                answer = co_await retrieve(iq, owner);
-        } else if (decoded->items.size() != 1) {
-            answer = error_reply(iq, StanzaCondition::bad_request, "a set carries exactly one <item/>");
-        } else if (decoded->items.front().remove) {
-            answer = co_await remove(iq, owner, decoded->items.front());
+        auto read = codec::read_waitlist_request(*proto::iq_type(iq), *proto::iq_payload(iq));
+        if (auto* error = std::get_if<proto::StanzaError>(&read)) {
+            answer = proto::make_error_reply(iq, *error);
         } else {
-            answer = co_await add(iq, owner, decoded->items.front());
+            const auto& request = std::get<codec::WaitlistRequest>(read);
+            switch (request.kind) {
+            case codec::WaitlistRequest::Kind::retrieve:
+                answer = co_await retrieve(iq, owner);
+                break;
+            case codec::WaitlistRequest::Kind::remove:
+                answer = co_await remove(iq, owner, request.item);
+                break;
+            case codec::WaitlistRequest::Kind::add:
+            case codec::WaitlistRequest::Kind::jid_push:  // a user names no JID; any given is ignored
+                answer = co_await add(iq, owner, request.item);
+                break;
+            }
         }
     } catch (const std::exception& e) {
         spdlog::error("waitlist: request failed: {}", e.what());

@@ -49,6 +49,8 @@ class SqlStore final : public Store {
                                          const std::string& jid) override;
   PartnerAnswerResult record_partner_error(const std::string& uri, const std::string& partner,
                                            PartnerErrorType type, const RetryPolicy& policy) override;
+  ReconcileResult reconcile_partner_queries(const std::string& partner, const std::vector<HeldRequest>& held,
+                                            TimePoint asked_at) override;
 
   InboundResult record_partner_request(const std::string& service, const std::string& uri) override;
   std::vector<InboundRequest> list_partner_requests(const std::string& service) override;

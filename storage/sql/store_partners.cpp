@@ -1,5 +1,6 @@
 // SqlStore: federation state, both directions.
 #include <algorithm>
+#include <map>
 
 #include "storage/job_payload.hpp"
 #include "storage/sql/common.hpp"
@@ -158,6 +159,57 @@ PartnerAnswerResult SqlStore::record_partner_error(const std::string& uri, const
       }
     }
     res.items_changed = settle_if_all_answered(tx, uri, now);
+    return res;
+  });
+}
+
+ReconcileResult SqlStore::reconcile_partner_queries(const std::string& partner,
+                                                   const std::vector<HeldRequest>& held, TimePoint asked_at) {
+  const auto now = now_ms();
+  const auto asked = to_ms(asked_at);
+  return in_tx([&](Tx& tx) {
+    ReconcileResult res;
+    std::map<std::string, std::string> held_ids;  // uri -> the partner's item id
+    for (const auto& h : held) held_ids.emplace(h.uri, h.partner_item_id);
+    std::vector<std::string> uris;
+    for (const auto& r : tx.exec("SELECT uri FROM partner_queries WHERE partner = $1", {partner}))
+      uris.push_back(r.text(0));
+    for (const auto& [uri, id] : held_ids) uris.push_back(uri);
+    std::sort(uris.begin(), uris.end());
+    uris.erase(std::unique(uris.begin(), uris.end()), uris.end());
+    // URI locks in sorted order, as every other transaction takes them.
+    for (const auto& uri : uris) tx.lock_key(uri_key(uri));
+    for (const auto& uri : uris) {
+      auto q = find_query(tx, uri, partner);
+      auto h = held_ids.find(uri);
+      const bool is_held = h != held_ids.end();
+      if (q && q->state == QueryState::acked && !is_held) {
+        auto updated = tx.exec("SELECT updated_at FROM partner_queries WHERE uri = $1 AND partner = $2",
+                               {uri, partner});
+        if (updated.at(0).integer(0) >= asked) continue;  // its ack may postdate the list
+        ++res.expected;
+        tx.exec(
+            "UPDATE partner_queries SET state = 'pending', partner_item_id = '', attempts = 0, "
+            "first_attempt = $3, next_attempt = $3, last_error = 'lost by the partner', updated_at = $3 "
+            "WHERE uri = $1 AND partner = $2",
+            {uri, partner, now});
+        enqueue_job(tx, JobKind::partner_query, partner, uri, encode(PartnerQueryPayload{uri}), now, now);
+        ++res.resent;
+      } else if (q && q->state == QueryState::acked) {
+        ++res.expected;
+      } else if (q && q->state == QueryState::timed_out && is_held) {
+        tx.exec(
+            "UPDATE partner_queries SET state = 'acked', partner_item_id = $3, updated_at = $4 "
+            "WHERE uri = $1 AND partner = $2",
+            {uri, partner, h->second, now});
+        ++res.adopted;
+      } else if (is_held && !h->second.empty() &&
+                 (!q || q->state == QueryState::not_found || q->state == QueryState::removed)) {
+        enqueue_job(tx, JobKind::partner_remove, partner, uri, encode(PartnerRemovePayload{uri, h->second}), now,
+                    now);
+        ++res.orphans;
+      }
+    }
     return res;
   });
 }

@@ -197,3 +197,60 @@ TEST_CASE("a partner that timed out but acked late is told to drop its item when
   CHECK(decode_partner_remove(removes[0].payload)->partner_item_id == "late-7");
   CHECK(s.list_partner_queries(uri).at(0).state == QueryState::removed);
 }
+
+TEST_CASE("reconciliation asks again what the partner lost, and only what it acked before the list was asked for") {
+  StoreFixture f;
+  auto& s = f.store();
+  const std::string lost = "tel:+33123450001", kept = "tel:+33123450002", late = "tel:+33123450003";
+  for (const auto& u : {lost, kept, late}) s.add_item(item("alice@sp.example", u, ask({p1})));
+  for (const auto& j : jobs_of(s, JobKind::partner_query)) s.complete_job(j.id);
+  s.record_partner_ack(lost, p1, "id-lost");
+  s.record_partner_ack(kept, p1, "id-kept");
+  f.clock.advance(1s);
+  const auto asked_at = f.clock.now();
+  f.clock.advance(1s);
+  s.record_partner_ack(late, p1, "id-late");  // acked after the list was asked for
+  auto res = s.reconcile_partner_queries(p1, {HeldRequest{"id-kept", kept}}, asked_at);
+  CHECK(res.expected == 2);
+  CHECK(res.resent == 1);
+  CHECK(res.orphans == 0);
+  auto queries = jobs_of(s, JobKind::partner_query, p1);
+  REQUIRE(queries.size() == 1);
+  CHECK(decode_partner_query(queries[0].payload)->uri == lost);
+  CHECK(s.list_partner_queries(lost).at(0).state == QueryState::pending);
+  CHECK(s.list_partner_queries(lost).at(0).partner_item_id.empty());
+  CHECK(s.list_partner_queries(kept).at(0).state == QueryState::acked);
+  CHECK(s.list_partner_queries(late).at(0).state == QueryState::acked);
+  // Run again on the same list: the lost query is pending now, nothing more is sent.
+  auto again = s.reconcile_partner_queries(p1, {HeldRequest{"id-kept", kept}}, asked_at);
+  CHECK(again.resent == 0);
+  CHECK(jobs_of(s, JobKind::partner_query, p1).size() == 1);
+}
+
+TEST_CASE("reconciliation removes what the partner holds for nobody and adopts what only timed out here") {
+  StoreFixture f;
+  auto& s = f.store();
+  const std::string orphan = "tel:+33123450011", slow = "tel:+33123450012", other = "tel:+33123450013";
+  s.add_item(item("alice@sp.example", slow, ask({p1})));
+  s.add_item(item("alice@sp.example", other, ask({p2})));  // p2's business, not p1's
+  RetryPolicy once;
+  once.max_attempts = 1;
+  s.record_partner_error(slow, p1, PartnerErrorType::timeout, once);
+  REQUIRE(s.list_partner_queries(slow).at(0).state == QueryState::timed_out);
+  for (const auto& j : s.list_jobs()) s.complete_job(j.id);
+  f.clock.advance(1s);
+  auto res = s.reconcile_partner_queries(p1, {HeldRequest{"id-orphan", orphan}, HeldRequest{"id-slow", slow}},
+                                         f.clock.now());
+  CHECK(res.orphans == 1);
+  CHECK(res.adopted == 1);
+  CHECK(res.resent == 0);
+  auto removes = jobs_of(s, JobKind::partner_remove, p1);
+  REQUIRE(removes.size() == 1);
+  CHECK(decode_partner_remove(removes[0].payload)->partner_item_id == "id-orphan");
+  auto q = s.list_partner_queries(slow).at(0);
+  CHECK(q.state == QueryState::acked);
+  CHECK(q.partner_item_id == "id-slow");
+  // The contact registers there later: the timed-out item still learns the JID.
+  CHECK(s.record_partner_jid(slow, p1, "contact@p1.example").items_changed == 1);
+  CHECK(s.list_partner_queries(other).at(0).state == QueryState::pending);
+}

@@ -36,9 +36,13 @@ def toml_list(xs):
 
 class Instance:
     def __init__(self, waitlistd, domain, serves_tel=(), secret='dialback-secret', partner_timeout='1s',
-                 retry_attempts=5, retry_period='60s', log_level='debug', ca=None):
+                 retry_attempts=5, retry_period='60s', log_level='debug', ca=None, service=None,
+                 reconcile_interval=None):
         self.waitlistd, self.domain = waitlistd, domain
-        self.service = 'waitlist.' + domain
+        self.waitlistctl = os.path.join(os.path.dirname(os.path.abspath(waitlistd)), 'waitlistctl')
+        # The service may live anywhere, a third party's domain included (XEP-0130 impl. note 3).
+        self.service = service or 'waitlist.' + domain
+        self.reconcile_interval = reconcile_interval
         self.dir = tempfile.mkdtemp(prefix='wl-partner-%s-' % domain.split('.')[0], dir='/tmp')
         os.chmod(self.dir, 0o755)
         self.c2s_port, self.s2s_port, self.http_port = free_port(), free_port(), free_port()
@@ -54,21 +58,23 @@ class Instance:
         self.log = None
 
     # ---- configuration ----
-    def add_partner(self, service, serves_tel=(), require_cert=False):
-        self.partners.append((service, list(serves_tel), require_cert))
+    def add_partner(self, service, serves_tel=(), require_cert=False, domain=None):
+        """A partner by its service's JID or, with service None, by its domain alone."""
+        self.partners.append((service, list(serves_tel), require_cert, domain))
 
-    def route_to(self, other):
+    def route_to(self, other, extra=()):
         """Both of the other's domains (its own and its service's) reach its s2s port."""
-        for d in (other.domain, other.service):
+        for d in (other.domain, other.service) + tuple(extra):
             self.routes[d] = '127.0.0.1:%d' % other.s2s_port
 
     def route_nowhere(self, domain):
         self.routes[domain] = '127.0.0.1:%d' % free_port()   # nothing listens there
 
     def write_config(self):
-        partners = ''.join('[[partners]]\njid = "%s"\n%s%s' % (
-            jid, 'serves = { tel = %s }\n' % toml_list(tel) if tel else '',
-            'require_valid_cert = true\n' if strict else '') for jid, tel, strict in self.partners)
+        partners = ''.join('[[partners]]\n%s%s%s' % (
+            'jid = "%s"\n' % jid if jid else 'domain = "%s"\n' % domain,
+            'serves = { tel = %s }\n' % toml_list(tel) if tel else '',
+            'require_valid_cert = true\n' if strict else '') for jid, tel, strict, domain in self.partners)
         routes = toml_table({k: '"%s"' % v for k, v in self.routes.items()})
         with open(os.path.join(self.dir, 'waitlistd.toml'), 'w') as f:
             f.write('''domain = "%(domain)s"
@@ -90,6 +96,8 @@ routes = %(routes)s
 listen = ["127.0.0.1:%(http)d"]
 admin_token = "%(token)s"
 [waitlist]
+jid = "%(service)s"
+%(reconcile)s
 schemes = ["tel", "mailto"]
 default_region = "US"
 serves = { tel = %(tel)s, mailto = [] }
@@ -107,7 +115,8 @@ level = "%(level)s"
 ''' % dict(domain=self.domain, dir=self.dir, ca='ca = "%s"' % self.ca if self.ca else '', c2s=self.c2s_port,
                 s2s=self.s2s_port, secret=self.secret, routes=routes, http=self.http_port, token=self.token,
                 tel=toml_list(self.serves_tel), timeout=self.partner_timeout, attempts=self.retry_attempts,
-                period=self.retry_period, partners=partners, level=self.log_level))
+                period=self.retry_period, partners=partners, level=self.log_level, service=self.service,
+                reconcile='reconcile_interval = "%s"' % self.reconcile_interval if self.reconcile_interval else ''))
 
     # ---- the process ----
     def start(self):
@@ -138,6 +147,10 @@ level = "%(level)s"
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def pause(self):
+        """SIGSTOP: the process holds its sockets open but answers nothing."""
+        os.kill(self.proc.pid, signal.SIGSTOP)
 
     def kill(self):
         """SIGKILL: no goodbye on any stream, nothing flushed beyond what was committed."""
@@ -173,6 +186,33 @@ level = "%(level)s"
         status, body = self.admin('POST', '/v1/accounts', {'jid': jid, 'password': password, 'uris': list(uris)})
         if status != 201:
             raise RuntimeError('%s: POST /v1/accounts: %s %s' % (self.domain, status, body))
+
+    def ctl(self, *args):
+        """waitlistctl against this instance; (exit status, output)."""
+        r = subprocess.run([self.waitlistctl, '--config', os.path.join(self.dir, 'waitlistd.toml')] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout + r.stderr
+
+    # ---- backups ----
+    def backup(self, path):
+        """An online copy of the database, as an operator's backup would take it."""
+        src = sqlite3.connect('file:%s/waitlistd.db?mode=ro' % self.dir, uri=True, timeout=10)
+        dst = sqlite3.connect(path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+
+    def restore(self, path):
+        """Puts a backup in place of the database; the instance must be stopped."""
+        assert self.proc is None
+        for suffix in ('', '-wal', '-shm'):
+            try:
+                os.remove(os.path.join(self.dir, 'waitlistd.db' + suffix))
+            except FileNotFoundError:
+                pass
+        shutil.copyfile(path, os.path.join(self.dir, 'waitlistd.db'))
 
     # ---- what the database holds (read-only) ----
     def query_db(self, sql, args=()):

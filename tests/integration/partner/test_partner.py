@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import ssl
 import sys
 import time
@@ -375,6 +376,173 @@ async def t_requester_down(w):
     check_jid_push(await u.next_push(timeout=60), item_id, grace, number)
     await wait_until('the partner forgot the acknowledged request',
                      lambda: not w.partner.inbound_requests(w.sp.service, 'tel:' + number))
+
+
+@test('the requester stopped between the JID push and its ack: the partner keeps the record, pushes again after '
+      'the restart, and deletes it only after the ack (§4.2, example 33)')
+async def t_ack_exactly(w):
+    number = w.number('+33')
+    u = await w.user(w.sp, 'alice')
+    alice = u.boundjid.bare
+    item_id = await add_ok(u, number)
+    uri = 'tel:' + number
+    await wait_until('the partner recorded the request', lambda: w.partner.inbound_requests(w.sp.service, uri))
+    await w.close_all()
+    unacked = 'JID push to %s not acknowledged' % w.sp.service
+    before = w.partner.log_text(10 ** 8).count(unacked)
+    # Streams stay open (the kernel still takes the bytes) but sp.test cannot ack.
+    w.sp.pause()
+    try:
+        hope = 'hope%d@partner.test' % w.counter
+        w.partner.create_account(hope, PASSWORD, [uri])
+        await wait_until('the partner sent the push and saw no ack',
+                         lambda: w.partner.log_text(10 ** 8).count(unacked) > before)
+        held = w.partner.inbound_requests(w.sp.service, uri)
+        check(held and held[0][3] == 1, 'the partner deleted the request pushed but not acknowledged: %s' % held)
+    finally:
+        w.sp.kill()   # SIGKILL works on a stopped process: no goodbye on any stream
+    check(w.partner.inbound_requests(w.sp.service, uri), 'the record went with the requester')
+    w.sp.start()
+    u = await w.login(w.sp, alice)
+    check_jid_push(await u.next_push(timeout=90), item_id, hope, number)
+    await wait_until('the partner deleted the acknowledged request',
+                     lambda: not w.partner.inbound_requests(w.sp.service, uri))
+
+
+@test('reconciliation: the partner restored a backup older than the request; waitlistctl partners reconcile '
+      'sends it again, and the contact registering there reaches the user')
+async def t_reconcile_after_restore(w):
+    number = w.number('+33')
+    uri = 'tel:' + number
+    backup = os.path.join(w.partner.dir, 'before-add.db')
+    w.partner.backup(backup)
+    u = await w.user(w.sp, 'alice')
+    item_id = await add_ok(u, number)
+    await wait_until('the partner recorded the request', lambda: w.partner.inbound_requests(w.sp.service, uri))
+    w.partner.stop()
+    w.partner.restore(backup)
+    w.partner.start()
+    check(not w.partner.inbound_requests(w.sp.service, uri), 'the restored partner still holds the request')
+    status, out = w.sp.ctl('partners', 'reconcile', w.partner.service)
+    check(status == 0 and ('reconciling with ' + w.partner.service) in out, 'waitlistctl: %s %s' % (status, out))
+    await wait_until('the partner holds the request again', lambda: w.partner.inbound_requests(w.sp.service, uri))
+    check('asked again' in w.sp.log_text(10 ** 8), 'no reconciliation report in the log')
+    status, out = w.sp.ctl('partners', 'reconcile', 'nobody.test')
+    check(status != 0, 'reconciling with an unknown partner succeeded: ' + out)
+    ivy = 'ivy%d@partner.test' % w.counter
+    w.partner.create_account(ivy, PASSWORD, [uri])
+    check_jid_push(await u.next_push(), item_id, ivy, number)
+
+
+@test('reconciliation runs by itself every reconcile_interval: a request the partner lost is sent again')
+async def t_reconcile_periodic(w):
+    sp = Instance(w.waitlistd, 'rsp.test', serves_tel=['+1'], reconcile_interval='2s')
+    partner = Instance(w.waitlistd, 'rpartner.test', serves_tel=['+33'])
+    try:
+        sp.add_partner(partner.service)
+        sp.route_to(partner)
+        partner.add_partner(sp.service)
+        partner.route_to(sp)
+        sp.start()
+        partner.start()
+        number = w.number('+33')
+        uri = 'tel:' + number
+        u = await w.user(sp, 'alice')
+        item_id = await add_ok(u, number)
+        await wait_until('the partner recorded the request', lambda: partner.inbound_requests(sp.service, uri))
+        # Lost the hard way: the row deleted while the partner is down.
+        partner.stop()
+        db = sqlite3.connect(os.path.join(partner.dir, 'waitlistd.db'))
+        db.execute('DELETE FROM inbound_requests WHERE service = ? AND uri = ?', (sp.service, uri))
+        db.commit()
+        db.close()
+        partner.start()
+        check(not partner.inbound_requests(sp.service, uri), 'the row is still there')
+        await wait_until('the partner holds the request again', lambda: partner.inbound_requests(sp.service, uri))
+        joe = 'joe%d@rpartner.test' % w.counter
+        partner.create_account(joe, PASSWORD, [uri])
+        check_jid_push(await u.next_push(), item_id, joe, number)
+    finally:
+        await w.close_all()
+        sp.cleanup()
+        partner.cleanup()
+
+
+@test('reconciliation when a partner comes back: its restored backup lost the request, and the first stream '
+      'with it after its restart makes the request go again, with no operator and no timer')
+async def t_reconcile_on_stream(w):
+    sp = Instance(w.waitlistd, 'ssp.test', serves_tel=['+1'])                  # reconcile_interval: 1h
+    partner = Instance(w.waitlistd, 'spartner.test', serves_tel=['+33'])
+    try:
+        sp.add_partner(partner.service)
+        sp.route_to(partner)
+        partner.add_partner(sp.service)   # so the partner talks to sp.test soon after its start
+        partner.route_to(sp)
+        sp.start()
+        partner.start()
+        await asyncio.sleep(6)   # both startup reconciliations are over
+        number = w.number('+33')
+        uri = 'tel:' + number
+        backup = os.path.join(partner.dir, 'before-add.db')
+        partner.backup(backup)
+        u = await w.user(sp, 'alice')
+        item_id = await add_ok(u, number)
+        await wait_until('the partner recorded the request', lambda: partner.inbound_requests(sp.service, uri))
+        partner.stop()
+        partner.restore(backup)
+        partner.start()
+        check(not partner.inbound_requests(sp.service, uri), 'the restored partner still holds the request')
+        await wait_until('the partner holds the request again', lambda: partner.inbound_requests(sp.service, uri),
+                         timeout=30)
+        check('came up; reconciling with %s' % partner.service in sp.log_text(10 ** 8),
+              'not triggered by the stream:\n' + sp.log_text())
+        max_ = 'max%d@spartner.test' % w.counter
+        partner.create_account(max_, PASSWORD, [uri])
+        check_jid_push(await u.next_push(), item_id, max_, number)
+    finally:
+        await w.close_all()
+        sp.cleanup()
+        partner.cleanup()
+
+
+@test('a partner configured by its domain alone: its service, on a third party\'s domain, is discovered, '
+      'and discovered again once it moved (§4.2, implementation note 3)')
+async def t_discovered_partner(w):
+    sp = Instance(w.waitlistd, 'dsp.test', serves_tel=['+1'])
+    partner = Instance(w.waitlistd, 'dpartner.test', serves_tel=['+33'], service='lists.neutral-directory.test')
+    moved = 'wl2.neutral-directory.test'
+    try:
+        sp.add_partner(None, domain=partner.domain)   # nothing says where its service lives
+        sp.route_to(partner, extra=(moved,))
+        partner.add_partner(sp.service)
+        partner.route_to(sp)
+        sp.start()
+        partner.start()
+        number = w.number('+33')
+        u = await w.user(sp, 'alice')
+        item_id = await add_ok(u, number)
+        await wait_until('the partner recorded the request at its discovered service',
+                         lambda: partner.inbound_requests(sp.service, 'tel:' + number))
+        check('the waiting list service of partner dpartner.test is lists.neutral-directory.test' in
+              sp.log_text(10 ** 8), 'discovery not reported:\n' + sp.log_text())
+        kim = 'kim%d@dpartner.test' % w.counter
+        partner.create_account(kim, PASSWORD, ['tel:' + number])
+        check_jid_push(await u.next_push(), item_id, kim, number)
+        # The partner moves its service; the old address stops answering.
+        partner.stop()
+        partner.service = moved
+        partner.start()
+        number2 = w.number('+33')
+        lee = 'lee%d@dpartner.test' % w.counter
+        partner.create_account(lee, PASSWORD, ['tel:' + number2])
+        item2 = await add_ok(u, number2)
+        check_jid_push(await u.next_push(timeout=60), item2, lee, number2)
+        check('the waiting list service of partner dpartner.test is ' + moved in sp.log_text(10 ** 8),
+              'not rediscovered:\n' + sp.log_text())
+    finally:
+        await w.close_all()
+        sp.cleanup()
+        partner.cleanup()
 
 
 @test('certificate mode: CA-signed certificates, SASL EXTERNAL both ways, partners that refuse dialback')

@@ -129,3 +129,39 @@ TEST_CASE("endpoints are host:port, with brackets around IPv6 literals")
     CHECK_FALSE(parse_endpoint(":5222"));
     CHECK_FALSE(parse_endpoint("a b:1"));
 }
+
+TEST_CASE("a partner is given by its service jid or by its domain alone, not both")
+{
+    auto r = load_config_string(R"(
+domain = "example.test"
+[waitlist]
+reconcile_interval = "0s"
+[[partners]]
+domain = "partner.test"
+[[partners]]
+jid = "waitlist.other.test"
+domain = "other.test"
+[[partners]]
+domain = "not a domain"
+[[partners]]
+domain = "strict.test"
+require_valid_cert = true
+)", "/etc/wl");
+    CHECK(has_error(r, "partners[3].require_valid_cert: needs the service's jid"));
+    CHECK(has_error(r, "partners[1].domain: give jid or domain, not both"));
+    CHECK(has_error(r, "partners[2].domain: 'not a domain' is not a domain"));
+    CHECK_FALSE(has_error(r, "partners[0]"));
+    CHECK_FALSE(has_error(r, "waitlist.reconcile_interval"));
+    auto ok = load_config_string(R"(
+domain = "example.test"
+[c2s]
+listen = ["127.0.0.1:5222"]
+[waitlist]
+reconcile_interval = "0s"
+[[partners]]
+domain = "partner.test"
+)", "/etc/wl");
+    REQUIRE(ok.config);
+    CHECK(ok.config->partners.at(0).key() == "partner.test");
+    CHECK(ok.config->waitlist.reconcile_interval.count() == 0);
+}
