@@ -9,7 +9,9 @@
 #include <openssl/rand.h>
 
 #include "proto/ns.hpp"
+#include "proto/stanza.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 
 namespace wl::server::c2s {
 
@@ -107,6 +109,8 @@ void Session::abort()
 
 void Session::send(const Element& element)
 {
+    // Stanzas only (RFC 6120 §8): stream features, SASL and stream errors are not counted.
+    if (proto::stanza_kind(element)) server_metrics().stanzas_out.inc();
     send_raw(proto::xml::serialize(element, write_ctx_));
 }
 
@@ -257,15 +261,17 @@ asio::awaitable<std::optional<StreamEvent>> Session::next_event()
             co_return std::nullopt;
         }
         if (closing_.load()) co_return std::nullopt;
-        std::size_t n = co_await transport_->read_some(asio::buffer(read_buffer_));
-        if (n == 0) co_return std::nullopt;
+        // `bytes` may lie in a buffer shared by the thread's connections: parsed before the
+        // next co_await.
+        std::string_view bytes = co_await transport_->read();
+        if (bytes.empty()) co_return std::nullopt;
         auto now = Clock::now();
         last_activity_ = now;
-        if (!byte_bucket_.try_take(double(n), now)) {
+        if (!byte_bucket_.try_take(double(bytes.size()), now)) {
             fail(StreamCondition::policy_violation, "byte rate limit exceeded");
             co_return std::nullopt;
         }
-        parser_.feed(std::string_view(read_buffer_.data(), n));
+        parser_.feed(bytes);
         // RFC 7395 §3.3.3: a WebSocket message holds whole elements; a partial one is refused
         // rather than joined with the next message.
         if (transport_->framing() == proto::xml::Framing::websocket && transport_->message_done() &&

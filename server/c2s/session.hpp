@@ -9,7 +9,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -129,7 +128,6 @@ private:
     std::atomic<bool> available_{false};
     std::atomic<int> priority_{0};
     std::string remote_;
-    std::array<char, 2048> read_buffer_;
 };
 
 }  // namespace wl::server::c2s
