@@ -112,6 +112,7 @@ private:
     Clock::time_point auth_deadline_;
     Clock::time_point last_activity_;
     Clock::time_point linger_deadline_;
+    bool parser_released_ = false;  // release_idle() tried since the last bytes arrived
     boost::asio::steady_timer watchdog_timer_;
 
     // The writer's queue of serialized data; bounded by limits.max_send_queue.
