@@ -114,7 +114,7 @@ MetricsRegistry& metrics_registry();
 // The metrics other parts of the server update. References into metrics_registry().
 struct ServerMetrics {
     Counter& stanzas_in;          // c2s: each stanza read from a client stream
-    Counter& stanzas_out;         // c2s: each stanza written to a client stream
+    Counter& stanzas_out;         // c2s: each stanza queued to a client stream
     Counter& pushes_queued;       // a JID push job written (admin API on registration; the
                                   // waiting list service on add / partner answers)
     Counter& pushes_delivered;    // jobs dispatcher: a JID push handed to a session

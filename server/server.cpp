@@ -13,6 +13,7 @@
 #include "server/iq/handlers.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/tls.hpp"
 
 namespace wl::server {
@@ -42,6 +43,9 @@ Server::Server(const Config& config, storage::DbExecutor& db)
     : config_(config), db_(db), tls_(load_tls(config)), router_(domain_jid(config))
 {
     session_ctx_.reset(new c2s::SessionContext{config_, router_, db_, tls_, connections_});
+    // Registered now rather than at the first stanza, so that /metrics shows the counters
+    // at 0 from the start (a series that appears late breaks rate() over the gap).
+    server_metrics();
     iq::register_core_handlers(router_, config_);
     for (const auto& ep : config_.c2s.listen)
         listeners_.push_back(std::make_shared<C2sListener>(io_, *session_ctx_, ep, false));

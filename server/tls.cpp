@@ -113,8 +113,14 @@ boost::asio::ssl::context make_server_tls_context(const std::string& cert_path, 
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
     // Session tickets would make each connection keep encryption state we never use again.
+    // TLS 1.3 sends (stateful) tickets even with SSL_OP_NO_TICKET unless told to send none:
+    // without a session cache nobody could resume with them.
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(native, 0);
+    // A client-initiated renegotiation costs us a handshake on demand and gains the client
+    // nothing XMPP needs.
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
     if (SSL_CTX_use_certificate_chain_file(native, cert_path.c_str()) != 1)
         throw std::runtime_error(openssl_error("tls: certificate " + cert_path));
     if (SSL_CTX_use_PrivateKey_file(native, key_path.c_str(), SSL_FILETYPE_PEM) != 1)

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
-#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,8 +68,9 @@ std::optional<std::string> declared_prefix(const Element& header, std::string_vi
 struct StreamParser::Impl {
     ParserLimits limits;
     Framing framing;
-    XML_Parser parser = nullptr;
-    std::deque<StreamEvent> events;
+    XML_Parser parser = nullptr;   // null while released (release_idle)
+    std::vector<StreamEvent> events;   // events[first..] not yet taken
+    std::size_t first = 0;
     std::optional<ParseError> error;
 
     // Open elements, counting the stream header (or the WebSocket wrapper) as 1: a stanza
@@ -86,6 +86,15 @@ struct StreamParser::Impl {
     unsigned char head[2] = {0, 0};   // the document's first two bytes, for the BOM check
     TokenGate gate;
     std::string held;    // bytes the gate keeps from expat: an unfinished tag
+    // Added to expat's byte index to give the stream's: minus the WebSocket wrapper, and
+    // across a release, the bytes parsed before it minus the primer's.
+    long long origin = 0;
+
+    // To rebuild a released parser in the same state: the stream root's tag name as the
+    // peer wrote it (its end tag must match) and its namespace declarations.
+    std::string root_qname;
+    std::vector<Attribute> root_ns_decls;
+    bool priming = false;   // parsing our own primer: no events
 
     Impl(ParserLimits l, Framing f) : limits(l), framing(f) { start(); }
     ~Impl() { stop(); }
@@ -98,6 +107,7 @@ struct StreamParser::Impl {
     void start() {
         stop();
         events.clear();
+        first = 0;
         error.reset();
         level = 0;
         stanza = Element();
@@ -108,7 +118,78 @@ struct StreamParser::Impl {
         head[0] = head[1] = 0;
         gate.reset();
         held.clear();
+        origin = 0;
+        root_qname.clear();
+        root_ns_decls.clear();
 
+        create_expat();
+        if (framing == Framing::websocket) {
+            // The wrapper is our own well-formed text; it cannot fail.
+            XML_Parse(parser, ws_wrapper.data(), static_cast<int>(ws_wrapper.size()), XML_FALSE);
+            fed = static_cast<long long>(ws_wrapper.size());
+            mark = fed;
+            origin = -fed;
+        }
+    }
+
+    // Between top-level elements nothing of expat's state matters but the open root and
+    // the namespaces it declared, so expat (about 11 KB) can go and come back.
+    bool release() {
+        if (!parser) return true;
+        if (error || level != 1 || !held.empty() || mark != fed || !gate.is_between_tokens()) return false;
+        if (framing == Framing::stream && root_qname.empty()) return false;
+        origin += fed;
+        stop();
+        stack.clear();
+        stack.shrink_to_fit();
+        stanza = Element();
+        std::string().swap(held);
+        if (first == events.size()) {
+            events.clear();
+            events.shrink_to_fit();
+            first = 0;
+        }
+        return true;
+    }
+
+    // Undoes release(): a fresh expat parser fed a root start tag like the peer's, so that
+    // the same prefixes resolve and the peer's end tag matches.
+    void rebuild() {
+        create_expat();
+        std::string primer;
+        if (framing == Framing::websocket) {
+            primer = ws_wrapper;
+        } else {
+            primer = "<" + root_qname;
+            for (const Attribute& a : root_ns_decls) {
+                primer += a.name == "xmlns" ? " xmlns='" : " xmlns:" + a.name + "='";
+                for (char c : a.value) {
+                    if (c == '&') primer += "&amp;";
+                    else if (c == '<') primer += "&lt;";
+                    else if (c == '\'') primer += "&apos;";
+                    else primer += c;
+                }
+                primer += '\'';
+            }
+            primer += '>';
+        }
+        level = 0;
+        priming = true;
+        const bool ok = XML_Parse(parser, primer.data(), static_cast<int>(primer.size()), XML_FALSE) == XML_STATUS_OK;
+        priming = false;
+        if (!ok || error || level != 1) {
+            // The peer's own header parsed, so its copy should: if not, end the stream
+            // rather than go on with a parser in an unknown state.
+            error.reset();
+            fail("internal-server-error", "the stream parser could not be restored");
+            return;
+        }
+        fed = static_cast<long long>(primer.size());
+        mark = fed;
+        origin -= fed;
+    }
+
+    void create_expat() {
         // The caller's encoding overrides the document's; on_xml_decl still sees the declared
         // one and refuses anything but UTF-8.
         parser = XML_ParserCreateNS("UTF-8", ns_separator);
@@ -136,13 +217,6 @@ struct StreamParser::Impl {
         // arrive; a stanza's last '>' must produce its event now. The quadratic rescanning it
         // guards against cannot happen here: the TokenGate never hands expat half a tag.
         XML_SetReparseDeferralEnabled(parser, XML_FALSE);
-
-        if (framing == Framing::websocket) {
-            // The wrapper is our own well-formed text; it cannot fail.
-            XML_Parse(parser, ws_wrapper.data(), static_cast<int>(ws_wrapper.size()), XML_FALSE);
-            fed = static_cast<long long>(ws_wrapper.size());
-            mark = fed;
-        }
     }
 
     static Impl& self(void* p) { return *static_cast<Impl*>(p); }
@@ -213,6 +287,7 @@ struct StreamParser::Impl {
     }
 
     void start_stream(const SplitName& n, const XML_Char** atts) {
+        if (priming) return;
         if (over_stanza_limit(event_end())) return;
         if (n.local != "stream" || n.ns != ns::stream) {
             fail("invalid-namespace", "the stream root must be {" + std::string(ns::stream) + "}stream, not {" +
@@ -221,6 +296,8 @@ struct StreamParser::Impl {
         }
         StreamEvent ev{StreamEvent::Kind::open, Element(std::string(n.local), std::string(n.ns))};
         fill_attributes(ev.element, atts);
+        root_qname = raw_start_tag_name();
+        root_ns_decls = header_ns_decls;
         for (Attribute& a : header_ns_decls) ev.element.append_attr_unchecked(std::move(a.name), std::move(a.ns), std::move(a.value));
         header_ns_decls.clear();
         events.push_back(std::move(ev));
@@ -271,9 +348,24 @@ struct StreamParser::Impl {
         s.mark = s.event_end();
     }
 
+    // The name in the start tag being reported, as written ("stream:stream"), read from
+    // expat's input; empty if expat keeps no context (then the parser is never released).
+    std::string raw_start_tag_name() const {
+        int offset = 0, size = 0;
+        const char* context = XML_GetInputContext(parser, &offset, &size);
+        if (!context || offset < 0 || offset >= size || context[offset] != '<') return {};
+        std::string name;
+        for (int i = offset + 1; i < size; ++i) {
+            const char c = context[i];
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '>' || c == '/') break;
+            name += c;
+        }
+        return name;
+    }
+
     static void on_ns_decl(void* ud, const XML_Char* prefix, const XML_Char* uri) {
         Impl& s = self(ud);
-        if (s.error || s.level != 0 || s.framing != Framing::stream) return;
+        if (s.error || s.priming || s.level != 0 || s.framing != Framing::stream) return;
         s.header_ns_decls.push_back(
             Attribute{prefix ? std::string(prefix) : std::string("xmlns"), std::string(xmlns_ns), uri ? uri : ""});
     }
@@ -322,8 +414,7 @@ struct StreamParser::Impl {
     void fail_from_expat() {
         const XML_Error code = XML_GetErrorCode(parser);
         std::string text = XML_ErrorString(code);
-        text += " at byte " + std::to_string(XML_GetCurrentByteIndex(parser) -
-                                             (framing == Framing::websocket ? static_cast<long long>(ws_wrapper.size()) : 0));
+        text += " at byte " + std::to_string(XML_GetCurrentByteIndex(parser) + origin);
         switch (code) {
         case XML_ERROR_UNBOUND_PREFIX:
             fail("bad-namespace-prefix", std::move(text));
@@ -351,6 +442,11 @@ struct StreamParser::Impl {
     // UTF-8 whatever the peer sends.
     std::optional<ParseError> feed(std::string_view bytes) {
         if (error) return error;
+        if (!parser) {
+            if (bytes.empty()) return std::nullopt;
+            rebuild();
+            if (error) return error;
+        }
         if (framing == Framing::stream && received() < 2) {
             const auto at = static_cast<std::size_t>(received());
             for (std::size_t i = 0; at + i < 2 && i < bytes.size(); ++i)
@@ -423,11 +519,17 @@ StreamParser& StreamParser::operator=(StreamParser&&) noexcept = default;
 std::optional<ParseError> StreamParser::feed(std::string_view bytes) { return impl_->feed(bytes); }
 
 std::optional<StreamEvent> StreamParser::next() {
-    if (impl_->events.empty()) return std::nullopt;
-    StreamEvent ev = std::move(impl_->events.front());
-    impl_->events.pop_front();
+    auto& events = impl_->events;
+    if (impl_->first == events.size()) return std::nullopt;
+    StreamEvent ev = std::move(events[impl_->first++]);
+    if (impl_->first == events.size()) {
+        events.clear();
+        impl_->first = 0;
+    }
     return ev;
 }
+
+bool StreamParser::release_idle() { return impl_->release(); }
 
 void StreamParser::reset() { impl_->start(); }
 bool StreamParser::failed() const { return impl_->error.has_value(); }

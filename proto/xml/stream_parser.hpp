@@ -72,6 +72,12 @@ public:
     // Stream restart after STARTTLS / SASL: a fresh expat parser, same limits and framing.
     // Queued events are dropped.
     void reset();
+    // For an idle stream: if the parser stands between top-level elements, frees expat's
+    // state (about 11 KB, most of an idle stream's parser) and returns true; the next
+    // feed() rebuilds it with the stream root's tag and namespace declarations, and parsing
+    // goes on as if nothing happened. Mid-element, or failed, returns false and changes
+    // nothing. Queued events stay.
+    bool release_idle();
 
     bool failed() const;
     // Bytes of the top-level element currently being parsed, an unfinished tag included (0

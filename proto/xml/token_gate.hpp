@@ -24,6 +24,8 @@ public:
 
     Verdict scan(std::string_view bytes);
     void reset() { *this = TokenGate(); }
+    // In character data, inside no tag, reference, comment, CDATA section or PI.
+    bool is_between_tokens() const { return state_ == State::content; }
 
 private:
     enum class State : std::uint8_t { content, ref, lt, start_tag, quote, end_tag, bang, cdata, pi, pi_question };

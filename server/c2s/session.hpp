@@ -9,7 +9,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -113,6 +112,7 @@ private:
     Clock::time_point auth_deadline_;
     Clock::time_point last_activity_;
     Clock::time_point linger_deadline_;
+    bool parser_released_ = false;  // release_idle() tried since the last bytes arrived
     boost::asio::steady_timer watchdog_timer_;
 
     // The writer's queue of serialized data; bounded by limits.max_send_queue.
@@ -129,7 +129,6 @@ private:
     std::atomic<bool> available_{false};
     std::atomic<int> priority_{0};
     std::string remote_;
-    std::array<char, 2048> read_buffer_;
 };
 
 }  // namespace wl::server::c2s

@@ -11,6 +11,7 @@
 #include "server/c2s/session.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 
 namespace wl::server::c2s {
 
@@ -59,6 +60,7 @@ asio::awaitable<void> Session::on_element(Element& element)
         fail(StreamCondition::unsupported_stanza_type, "<" + element.name() + "/> is not a client stanza");
         co_return;
     }
+    server_metrics().stanzas_in.inc();
     switch (stage_) {
     case Stage::initial:
         if (*kind == StanzaKind::iq && ctx_.config.c2s.allow_registration && proto::iq_payload(element) &&

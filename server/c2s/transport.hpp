@@ -5,10 +5,10 @@
 // pending at once.
 #include <utility>  // Boost 1.74's Asio needs it first
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/buffer.hpp>
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/xml/stream_parser.hpp"
@@ -19,9 +19,12 @@ class Transport {
 public:
     virtual ~Transport() = default;
 
-    // Reads what has arrived (at least one byte, or one whole WebSocket message). Returns
-    // 0 at the peer's orderly end; throws boost::system::system_error on failure.
-    virtual boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer) = 0;
+    // Reads what has arrived: at least one byte, or (a part of) one WebSocket message;
+    // empty at the peer's orderly end; throws boost::system::system_error on failure.
+    // The bytes may sit in a buffer of the current thread shared by every connection on
+    // it, so that an idle connection owns no read buffer: they are valid only until the
+    // caller next suspends, and must be consumed (parsed) before any co_await.
+    virtual boost::asio::awaitable<std::string_view> read() = 0;
     // Writes each piece; a message transport sends each as one message.
     virtual boost::asio::awaitable<void> write(const std::vector<std::string>& pieces) = 0;
 

@@ -142,15 +142,15 @@ asio::awaitable<void> WebSocketTransport::accept(const Request& request)
     co_await ws_.async_accept(request, asio::use_awaitable);
 }
 
-asio::awaitable<std::size_t> WebSocketTransport::read_some(asio::mutable_buffer buffer)
+asio::awaitable<std::string_view> WebSocketTransport::read()
 {
     for (;;) {
         boost::system::error_code ec;
-        std::size_t n = co_await ws_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == websocket::error::closed || ec == asio::error::eof) co_return 0;
+        std::size_t n = co_await ws_.async_read_some(asio::buffer(buffer_), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == websocket::error::closed || ec == asio::error::eof) co_return std::string_view();
         if (ec) throw boost::system::system_error(ec);
-        // An empty message carries nothing; 0 would mean the end of the stream.
-        if (n > 0) co_return n;
+        // An empty message carries nothing; an empty view would mean the end of the stream.
+        if (n > 0) co_return std::string_view(buffer_.data(), n);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ public:
     // Answers the upgrade with 101 and "Sec-WebSocket-Protocol: xmpp"; throws on failure.
     boost::asio::awaitable<void> accept(const Request& request);
 
-    boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer) override;
+    boost::asio::awaitable<std::string_view> read() override;
     boost::asio::awaitable<void> write(const std::vector<std::string>& pieces) override;
     bool can_start_tls() const override { return false; }
     boost::asio::awaitable<void> start_tls() override;
@@ -46,6 +47,9 @@ public:
 
 private:
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    // Beast copies a message into it when its read completes, which is not always followed
+    // at once by the session's resumption: so one per connection, unlike TcpTransport.
+    std::array<char, 2048> buffer_;
     bool secure_;
     std::string remote_;
 };

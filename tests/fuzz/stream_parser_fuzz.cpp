@@ -1,6 +1,8 @@
 // libFuzzer target for StreamParser. Built by run_fuzz.sh with clang++-14, outside meson.
 // Beyond crashes and sanitizer reports it checks what the rest of the server relies on:
-//  - chunking never changes the outcome: the same events, an error in both runs or neither;
+//  - chunking never changes the outcome: the same events, an error in both runs or neither,
+//    also when the parser is released (release_idle) after every chunk, as an idle c2s
+//    session does;
 //  - every stanza the parser yields serialises without throwing and parses back equal.
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +33,7 @@ std::uint64_t fnv1a(std::string_view s) {
     return h;
 }
 
-Run run(std::string_view input, const ParserLimits& limits, Framing framing, std::uint64_t seed) {
+Run run(std::string_view input, const ParserLimits& limits, Framing framing, std::uint64_t seed, bool release = false) {
     StreamParser parser(limits, framing);
     Run r;
     std::size_t at = 0;
@@ -46,6 +48,7 @@ Run run(std::string_view input, const ParserLimits& limits, Framing framing, std
         r.failed = parser.feed(input.substr(at, n)).has_value();
         at += n;
         while (auto ev = parser.next()) r.events.push_back(std::move(*ev));
+        if (release) parser.release_idle();
     }
     return r;
 }
@@ -70,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Framing framing = (seed & 4) ? Framing::websocket : Framing::stream;
 
     const Run whole = run(input, limits, framing, 0);
-    const Run chunked = run(input, limits, framing, seed);
+    const Run chunked = run(input, limits, framing, seed, (seed & 8) != 0);
     CHECK_INVARIANT(whole.failed == chunked.failed);
     const std::size_t common = std::min(whole.events.size(), chunked.events.size());
     if (!whole.failed) CHECK_INVARIANT(whole.events.size() == chunked.events.size());

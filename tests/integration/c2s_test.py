@@ -9,6 +9,7 @@ test provisioning tool, then:
 - drives hostile peers over raw sockets (wrong password then a retry, PLAIN without TLS,
   malformed XML, a DTD, an oversized stanza, a flood, a spoofed 'from', ...) and checks
   each gets its specific error while a well-behaved slixmpp session keeps answering pings;
+- reads /metrics around a login and chat to check that the stanza counters count;
 - stops the server with SIGTERM and checks <system-shutdown/> and exit status 0.
 
 Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
@@ -19,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import http.client
 import logging
 import os
 import re
@@ -57,6 +59,7 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix='wl-c2s-')
         self.starttls_port = free_port()
         self.direct_port = free_port()
+        self.http_port = free_port()
         self.config = os.path.join(self.dir, 'waitlistd.toml')
         with open(self.config, 'w') as f:
             f.write(f'''domain = "{DOMAIN}"
@@ -69,6 +72,9 @@ path = "var/waitlistd.db"
 [c2s]
 listen = ["127.0.0.1:{self.starttls_port}"]
 direct_tls = ["127.0.0.1:{self.direct_port}"]
+[http]
+listen = ["127.0.0.1:{self.http_port}"]
+admin_token = "c2s-test-{os.urandom(8).hex()}"
 [limits]
 max_stanza_bytes = 16384
 rate_bytes_burst = 65536
@@ -87,7 +93,7 @@ level = "{os.environ.get("WL_LOG_LEVEL", "info")}"
         self.log = open(self.log_path, 'w')
         self.proc = subprocess.Popen([waitlistd, '--config', self.config], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + float(os.environ.get("WL_START_TIMEOUT", "20"))
-        for port in (self.starttls_port, self.direct_port):
+        for port in (self.starttls_port, self.direct_port, self.http_port):
             while True:
                 if self.proc.poll() is not None:
                     raise RuntimeError('waitlistd exited at start:\n' + self.log_text())
@@ -98,6 +104,20 @@ level = "{os.environ.get("WL_LOG_LEVEL", "info")}"
                     if time.monotonic() > deadline:
                         raise RuntimeError('waitlistd does not listen:\n' + self.log_text())
                     time.sleep(0.05)
+
+    def metric(self, name):
+        conn = http.client.HTTPConnection('127.0.0.1', self.http_port, timeout=10)
+        try:
+            conn.request('GET', '/metrics')
+            response = conn.getresponse()
+            body = response.read().decode()
+            assert response.status == 200, (response.status, body)
+        finally:
+            conn.close()
+        for line in body.splitlines():
+            if line.startswith(name + ' '):
+                return float(line.split(' ', 1)[1])
+        raise AssertionError(f'{name} not in /metrics:\n{body}')
 
     def log_text(self):
         self.log.flush()
@@ -353,6 +373,16 @@ class Suite:
         for user, mech in (('alice', mech_a), ('bob', mech_b)):
             assert self.s.wait_log(rf'authenticated as {user}@{DOMAIN} \({mech}\)'), f'no {mech} login of {user} in log'
 
+    def stanza_counters_count(self):
+        # alice sends 5 IQs to the server and a message, bob a message: at least 7 stanzas
+        # in; the 5 replies and the 2 delivered messages: at least 7 out (bind, roster and
+        # presence traffic come on top).
+        before = (self.s.metric('waitlistd_stanzas_in_total'), self.s.metric('waitlistd_stanzas_out_total'))
+        self.slixmpp_login('SCRAM-SHA-256', 'SCRAM-SHA-256', False)
+        after = (self.s.metric('waitlistd_stanzas_in_total'), self.s.metric('waitlistd_stanzas_out_total'))
+        assert after[0] - before[0] >= 7, f'stanzas_in {before[0]} -> {after[0]}'
+        assert after[1] - before[1] >= 7, f'stanzas_out {before[1]} -> {after[1]}'
+
     def start_watcher(self):
         self.watcher = self.arun(connect('carol', 'SCRAM-SHA-256', self.s.starttls_port))
 
@@ -569,6 +599,8 @@ def main():
                   lambda: suite.slixmpp_login('SCRAM-SHA-1', 'SCRAM-SHA-256', False))
         suite.run('slixmpp logs in over direct TLS (XEP-0368), uses the server and chats',
                   lambda: suite.slixmpp_login('SCRAM-SHA-256', 'SCRAM-SHA-1', True))
+        suite.run('the stanza counters at /metrics grow with what a client sends and receives',
+                  suite.stanza_counters_count)
         suite.run('a well-behaved session stays open beside the hostile ones', suite.start_watcher)
         if suite.watcher is None:
             raise RuntimeError('no watcher session; the hostile tests need one')

@@ -468,3 +468,115 @@ TEST_CASE("an unfinished start tag counts towards the stanza limit while it is h
     REQUIRE(err);
     CHECK(err->condition == "policy-violation");
 }
+
+// ---------------------------------------------------------------------------------------
+// release_idle(): an idle stream's parser gives its expat state back and rebuilds it.
+
+namespace {
+
+// Feeds `input` one byte at a time, trying release_idle() after every byte; counts releases.
+Outcome feed_releasing(StreamParser& parser, std::string_view input, int& releases) {
+    Outcome out;
+    for (std::size_t i = 0; i < input.size() && !out.error; ++i) {
+        out.error = parser.feed(input.substr(i, 1));
+        while (auto ev = parser.next()) out.events.push_back(std::move(*ev));
+        if (parser.release_idle()) ++releases;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a parser released at every chance between stanzas yields the same trees") {
+    const Outcome whole = parse(realistic_stream);
+    REQUIRE_FALSE(whole.error);
+    StreamParser parser;
+    int releases = 0;
+    const Outcome released = feed_releasing(parser, realistic_stream, releases);
+    REQUIRE_FALSE(released.error);
+    CHECK(same_events(released.events, whole.events));
+    // After the header, and after each of the four stanzas and the whitespace between them.
+    CHECK(releases >= 5);
+}
+
+TEST_CASE("a released parser keeps the root's prefixes and the peer's spelling of its end tag") {
+    const std::string stream =
+        "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' "
+        "xmlns:db='jabber:server:dialback' from='a.example' to='b.example' version='1.0'>"
+        "<db:result from='a.example' to='b.example'>abcdef</db:result>"
+        "<s:features/>"
+        "</s:stream>";
+    const Outcome whole = parse(stream);
+    REQUIRE_FALSE(whole.error);
+    REQUIRE(whole.events.size() == 4);
+    StreamParser parser;
+    int releases = 0;
+    const Outcome released = feed_releasing(parser, stream, releases);
+    REQUIRE_FALSE(released.error);
+    CHECK(releases >= 3);
+    CHECK(same_events(released.events, whole.events));
+    CHECK(released.events[1].element.is("result", ns::dialback));
+    CHECK(released.events[3].kind == StreamEvent::Kind::close);
+}
+
+TEST_CASE("a parser in the middle of a stanza or failed is not released") {
+    StreamParser parser;
+    REQUIRE_FALSE(parser.feed(std::string(client_header) + "<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/>"));
+    REQUIRE(parser.next());
+    CHECK_FALSE(parser.release_idle());
+    CHECK(parser.current_stanza_bytes() > 0);
+    REQUIRE_FALSE(parser.feed("</iq>"));
+    auto iq = parser.next();
+    REQUIRE(iq);
+    CHECK(iq->element.child("ping", "urn:xmpp:ping"));
+    CHECK(parser.release_idle());
+
+    StreamParser unfinished_tag;
+    REQUIRE_FALSE(unfinished_tag.feed(std::string(client_header) + "<presence type='unava"));
+    CHECK_FALSE(unfinished_tag.release_idle());
+
+    StreamParser failed;
+    REQUIRE(failed.feed(std::string(client_header) + "<a></b>"));
+    CHECK_FALSE(failed.release_idle());
+    CHECK(failed.failed());
+}
+
+TEST_CASE("limits and error positions count from the stream's start across a release") {
+    ParserLimits limits;
+    limits.max_stanza_bytes = client_header.size() + 10;  // the header counts too
+    StreamParser parser(limits);
+    REQUIRE_FALSE(parser.feed(std::string(client_header) + "<presence/>"));
+    REQUIRE(parser.release_idle());
+    auto big = parser.feed("<message><body>" + std::string(client_header.size(), 'x') + "</body></message>");
+    REQUIRE(big);
+    CHECK(big->condition == "policy-violation");
+
+    const std::string broken = std::string(client_header) + "<presence/><a></b>";
+    const Outcome whole = parse(broken);
+    REQUIRE(whole.error);
+    StreamParser released;
+    REQUIRE_FALSE(released.feed(std::string(client_header) + "<presence/>"));
+    REQUIRE(released.release_idle());
+    auto err = released.feed("<a></b>");
+    REQUIRE(err);
+    CHECK(err->condition == whole.error->condition);
+    CHECK(err->text == whole.error->text);
+}
+
+TEST_CASE("a WebSocket parser released between messages goes on with the next one") {
+    const std::string open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    const std::string message = "<message xmlns='jabber:client' to='a@b'><body>hi</body></message>";
+    const std::string close = "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>";
+    const Outcome whole = parse(open + message + close, {}, Framing::websocket);
+    REQUIRE_FALSE(whole.error);
+    StreamParser parser({}, Framing::websocket);
+    Outcome out;
+    for (const std::string& m : {open, message, close}) {
+        REQUIRE_FALSE(parser.feed(m));
+        while (auto ev = parser.next()) out.events.push_back(std::move(*ev));
+        CHECK(parser.release_idle());
+    }
+    CHECK(same_events(out.events, whole.events));
+    REQUIRE(out.events.size() == 3);
+    CHECK(out.events[2].kind == StreamEvent::Kind::close);
+}
