@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -11,6 +12,7 @@
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/server.hpp"
 #include "server/waitlist/plan.hpp"
 #include "server/waitlist/push_message.hpp"
@@ -122,8 +124,9 @@ void WaitingListService::on_stanza(const Element& stanza)
         // the request lives in the lambda's captures, which co_spawn keeps for the whole run.
         asio::co_spawn(
             io_,
-            [this, iq = Element(stanza), owner = from->bare()]() -> asio::awaitable<void> {
-                co_await handle_user_iq(iq, owner);
+            [this, iq = Element(stanza), owner = from->bare(),
+             received = std::chrono::steady_clock::now()]() -> asio::awaitable<void> {
+                co_await handle_user_iq(iq, owner, received);
             },
             asio::detached);
         return;
@@ -165,12 +168,14 @@ asio::awaitable<JobOutcome> WaitingListService::run_push(const storage::Job& job
     // those of highest priority.
     if (router_.deliver_to_user(owner->bare(), shared, push_type_ == proto::codec::PushType::headline)) {
         spdlog::debug("waitlist: push of item {} delivered to {}", payload->item_id, job.target);
+        server_metrics().pushes_delivered.inc();
         co_return JobOutcome::done();
     }
     // No available session on this node. Cluster: a user whose session sits on
     // another node gets the push at their next login here or there, since parked pushes
     // are taken by whichever node sees the login; relaying it through that node's
     // LISTEN/NOTIFY channel is the cluster issue's work.
+    server_metrics().pushes_parked.inc();
     co_return JobOutcome::parked();
 }
 

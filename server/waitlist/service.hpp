@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,7 +61,10 @@ private:
     void on_stanza(const proto::xml::Element& stanza);
 
     // ---- ServiceProvider role, for local IM users (service_user.cpp) ----
-    boost::asio::awaitable<void> handle_user_iq(const proto::xml::Element& iq, const proto::Jid& owner);
+    // `received` feeds the waitlist IQ latency histogram, observed just before the reply is
+    // routed (so a client that has its answer also sees it counted).
+    boost::asio::awaitable<void> handle_user_iq(const proto::xml::Element& iq, const proto::Jid& owner,
+                                                const std::chrono::steady_clock::time_point& received);
     boost::asio::awaitable<proto::xml::Element> retrieve(const proto::xml::Element& iq, const proto::Jid& owner);
     boost::asio::awaitable<proto::xml::Element> add(const proto::xml::Element& iq, const proto::Jid& owner,
                                                     const proto::codec::WaitlistItem& item);

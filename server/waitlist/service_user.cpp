@@ -1,5 +1,6 @@
 // The ServiceProvider role towards this domain's IM users (XEP-0130 §4.1): retrieve, add,
 // remove. Each request is one Store transaction on a database thread.
+#include <chrono>
 #include <exception>
 
 #include "proto/codec/decode_error.hpp"
@@ -7,6 +8,7 @@
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/waitlist/plan.hpp"
 #include "server/waitlist/push_message.hpp"
 #include "server/waitlist/service.hpp"
@@ -55,7 +57,8 @@ Element result_with(const Element& iq, std::vector<codec::WaitlistItem> items)
 
 }  // namespace
 
-asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, const Jid& owner)
+asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, const Jid& owner,
+                                                         const std::chrono::steady_clock::time_point& received)
 {
     Element answer;
     try {
@@ -81,6 +84,8 @@ asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, cons
         spdlog::error("waitlist: request failed: {}", e.what());
         answer = error_reply(iq, StanzaCondition::internal_server_error);
     }
+    server_metrics().waitlist_iq_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     reply(std::move(answer));
 }
 
@@ -122,7 +127,9 @@ asio::awaitable<Element> WaitingListService::add(const Element& iq, const Jid& o
     if (!added.ok()) co_return storage_failure(iq, added.error);
     const storage::AddItemResult& r = *added.value;
     // A push (found, or not found by anyone) or partner queries were queued with the item.
-    if (r.created && (r.item.state != storage::ItemState::waiting || !fresh.plan.partners.empty())) dispatcher_.wake();
+    const bool push_queued = r.created && r.item.state != storage::ItemState::waiting;
+    if (push_queued) server_metrics().pushes_queued.inc();
+    if (push_queued || (r.created && !fresh.plan.partners.empty())) dispatcher_.wake();
     spdlog::debug("waitlist: {} added item {} ({})", fresh.owner, r.item.id, storage::to_string(r.item.state));
 
     if (r.item.jid) co_return result_with(iq, {shown_item(r.item)});
