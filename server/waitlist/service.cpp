@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -122,8 +123,10 @@ void WaitingListService::on_stanza(const Element& stanza)
     if (payload->is("query", proto::ns::waitinglist)) {
         // g++ 12 may destroy by-value coroutine parameters twice (see server/db_await.hpp):
         // the request lives in the lambda's captures, which co_spawn keeps for the whole run.
+        // A strand of its own: the database's answer is posted to this coroutine's executor,
+        // and on a bare multi-threaded io_context it could run beside the coroutine.
         asio::co_spawn(
-            io_,
+            asio::make_strand(io_),
             [this, iq = Element(stanza), owner = from->bare(),
              received = std::chrono::steady_clock::now()]() -> asio::awaitable<void> {
                 co_await handle_user_iq(iq, owner, received);

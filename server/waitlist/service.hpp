@@ -34,6 +34,7 @@
 #include "server/config.hpp"
 #include "server/jobs/dispatcher.hpp"
 #include "server/router.hpp"
+#include "server/waitlist/add_batcher.hpp"
 #include "storage/db_executor.hpp"
 
 namespace wl::server {
@@ -91,6 +92,7 @@ private:
     proto::Jid jid_;
     proto::UriPolicy policy_;
     proto::codec::PushType push_type_;
+    waitlist::AddBatcher adds_{db_};  // users' adds, group-committed
     // Last: initialised from the members above, without a line in the constructor.
     std::shared_ptr<waitlist::PartnerRole> partner_ = make_partner_role();
 };

@@ -122,8 +122,7 @@ asio::awaitable<Element> WaitingListService::add(const Element& iq, const Jid& o
     fresh.name = item.name.value_or("");
     fresh.plan = waitlist::plan_item(config_.waitlist, config_.partners, *parsed.uri);
 
-    auto work = [fresh](storage::Store& s) { return s.add_item(fresh); };
-    auto added = co_await db_call(db_, work);
+    auto added = co_await adds_.add(fresh);
     if (!added.ok()) co_return storage_failure(iq, added.error);
     const storage::AddItemResult& r = *added.value;
     // A push (found, or not found by anyone) or partner queries were queued with the item.
