@@ -1,5 +1,6 @@
 // The ServiceProvider role towards this domain's IM users (XEP-0130 §4.1): retrieve, add,
-// remove. Each request is one Store transaction on a database thread.
+// remove. Each request is one Store transaction on a database thread; adds that arrive
+// together share theirs (group commit, add_batcher.hpp).
 #include <chrono>
 #include <exception>
 
