@@ -75,6 +75,16 @@ class Store {
   /// - not served here, partners: waiting; per partner an outbound query (if absent) and a
   ///   partner_query job.
   virtual AddItemResult add_item(const NewItem& item) = 0;
+  /// Group commit: the adds of several requests in one transaction, each answered exactly
+  /// as add_item would answer it alone (an item repeated within the batch is created once).
+  /// The locks of every owner, then of every URI, are taken up front in sorted order, so
+  /// batches never deadlock with each other or with the single-item methods. Nothing is
+  /// answered before the commit. If the shared transaction fails for a reason of its own
+  /// data (a fatal error: a value the database refuses, a constraint), every item is run
+  /// again alone, so the culprit fails by itself and its batch-mates are committed. A
+  /// transient or in-doubt failure is every item's answer (an in-doubt COMMIT is never
+  /// repeated). Returns one outcome per item, in order; does not throw for an item.
+  virtual std::vector<AddItemOutcome> add_items(const std::vector<NewItem>& items) = 0;
   /// Removes (owner, id). If it was the last local item waiting for a URI with outbound
   /// queries, those queries are marked removed and each partner that acked gets a
   /// partner_remove job.

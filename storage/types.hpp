@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -127,6 +128,12 @@ struct NewItem {
 struct AddItemResult {
   Item item;
   bool created = false;  // false: the owner already had this URI and `item` is that one
+};
+
+/// One item's answer from Store::add_items: the result, or the error it alone met.
+struct AddItemOutcome {
+  std::optional<AddItemResult> result;
+  std::exception_ptr error;  // set exactly when result is not (usually a StorageError)
 };
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 #include "server/waitlist/service.hpp"
 
+#include <boost/asio/strand.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -9,6 +11,7 @@
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/server.hpp"
 #include "server/spawn.hpp"
 #include "server/waitlist/plan.hpp"
@@ -117,9 +120,13 @@ void WaitingListService::on_stanza(const Element& stanza)
         return;
     }
     if (payload->is("query", proto::ns::waitinglist)) {
-        spawn_detached(io_, "waitlist: a user's request",
-                       [this, iq = Element(stanza), owner = from->bare()]() -> asio::awaitable<void> {
-                           co_await handle_user_iq(iq, owner);
+        // A strand of its own: AddBatcher hands its answer over by posting to this
+        // coroutine's executor and cancelling a timer, which is only safe when that executor
+        // runs the coroutine's steps one at a time.
+        spawn_detached(asio::make_strand(io_), "waitlist: a user's request",
+                       [this, iq = Element(stanza), owner = from->bare(),
+                        received = std::chrono::steady_clock::now()]() -> asio::awaitable<void> {
+                           co_await handle_user_iq(iq, owner, received);
                        });
         return;
     }
@@ -160,12 +167,14 @@ asio::awaitable<JobOutcome> WaitingListService::run_push(const storage::Job& job
     // those of highest priority.
     if (router_.deliver_to_user(owner->bare(), shared, push_type_ == proto::codec::PushType::headline)) {
         spdlog::debug("waitlist: push of item {} delivered to {}", payload->item_id, job.target);
+        server_metrics().pushes_delivered.inc();
         co_return JobOutcome::done();
     }
     // No available session on this node. Cluster: a user whose session sits on
     // another node gets the push at their next login here or there, since parked pushes
     // are taken by whichever node sees the login; relaying it through that node's
     // LISTEN/NOTIFY channel is the cluster issue's work.
+    server_metrics().pushes_parked.inc();
     co_return JobOutcome::parked();
 }
 

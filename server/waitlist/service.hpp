@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@
 #include "server/config.hpp"
 #include "server/jobs/dispatcher.hpp"
 #include "server/router.hpp"
+#include "server/waitlist/add_batcher.hpp"
 #include "storage/db_executor.hpp"
 
 namespace wl::server {
@@ -68,7 +70,10 @@ private:
     void on_stanza(const proto::xml::Element& stanza);
 
     // ---- ServiceProvider role, for local IM users (service_user.cpp) ----
-    boost::asio::awaitable<void> handle_user_iq(const proto::xml::Element& iq, const proto::Jid& owner);
+    // `received` feeds the waitlist IQ latency histogram, observed just before the reply is
+    // routed (so a client that has its answer also sees it counted).
+    boost::asio::awaitable<void> handle_user_iq(const proto::xml::Element& iq, const proto::Jid& owner,
+                                                const std::chrono::steady_clock::time_point& received);
     boost::asio::awaitable<proto::xml::Element> retrieve(const proto::xml::Element& iq, const proto::Jid& owner);
     boost::asio::awaitable<proto::xml::Element> add(const proto::xml::Element& iq, const proto::Jid& owner,
                                                     const proto::codec::WaitlistItem& item);
@@ -95,6 +100,7 @@ private:
     proto::Jid jid_;
     proto::UriPolicy policy_;
     proto::codec::PushType push_type_;
+    waitlist::AddBatcher adds_{db_};  // users' adds, group-committed
     // Last: initialised from the members above, without a line in the constructor.
     std::shared_ptr<waitlist::PartnerRole> partner_ = make_partner_role();
 };

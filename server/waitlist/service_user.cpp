@@ -1,5 +1,7 @@
 // The ServiceProvider role towards this domain's IM users (XEP-0130 §4.1): retrieve, add,
-// remove. Each request is one Store transaction on a database thread.
+// remove. Each request is one Store transaction on a database thread; adds that arrive
+// together share theirs (group commit, add_batcher.hpp).
+#include <chrono>
 #include <exception>
 
 #include "proto/codec/decode_error.hpp"
@@ -8,6 +10,7 @@
 #include "proto/stanza.hpp"
 #include "server/db_await.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/waitlist/plan.hpp"
 #include "server/waitlist/push_message.hpp"
 #include "server/waitlist/service.hpp"
@@ -56,7 +59,8 @@ Element result_with(const Element& iq, std::vector<codec::WaitlistItem> items)
 
 }  // namespace
 
-asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, const Jid& owner)
+asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, const Jid& owner,
+                                                         const std::chrono::steady_clock::time_point& received)
 {
     Element answer;
     try {
@@ -82,6 +86,8 @@ asio::awaitable<void> WaitingListService::handle_user_iq(const Element& iq, cons
         spdlog::error("waitlist: request failed: {}", e.what());
         answer = error_reply(iq, StanzaCondition::internal_server_error);
     }
+    server_metrics().waitlist_iq_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     reply(std::move(answer));
 }
 
@@ -118,12 +124,13 @@ asio::awaitable<Element> WaitingListService::add(const Element& iq, const Jid& o
     fresh.name = item.name.value_or("");
     fresh.plan = waitlist::plan_item(config_.waitlist, config_.partners, *parsed.uri);
 
-    auto work = [fresh](storage::Store& s) { return s.add_item(fresh); };
-    auto added = co_await db_call(db_, work);
+    auto added = co_await adds_.add(fresh);
     if (!added.ok()) co_return storage_failure(iq, added.error);
     const storage::AddItemResult& r = *added.value;
     // A push (found, or not found by anyone) or partner queries were queued with the item.
-    if (r.created && (r.item.state != storage::ItemState::waiting || !fresh.plan.partners.empty())) dispatcher_.wake();
+    const bool push_queued = r.created && r.item.state != storage::ItemState::waiting;
+    if (push_queued) server_metrics().pushes_queued.inc();
+    if (push_queued || (r.created && !fresh.plan.partners.empty())) dispatcher_.wake();
     spdlog::debug("waitlist: {} added item {} ({})", fresh.owner, r.item.id, storage::to_string(r.item.state));
 
     if (r.item.jid) co_return result_with(iq, {shown_item(r.item)});

@@ -31,6 +31,7 @@ class SqlStore final : public Store {
   std::optional<std::vector<Item>> list_items(const std::string& owner) override;
   std::optional<Item> get_item(const std::string& owner, const std::string& id) override;
   AddItemResult add_item(const NewItem& item) override;
+  std::vector<AddItemOutcome> add_items(const std::vector<NewItem>& items) override;
   RemoveStatus remove_item(const std::string& owner, const std::string& id) override;
 
   std::vector<Job> claim_jobs(const std::string& node_id, std::size_t limit,

@@ -172,7 +172,7 @@ asio::awaitable<void> ClientSession::authenticate(const xml::Element& features)
         throw SessionError("SASL: server signature does not verify");
 }
 
-asio::awaitable<xml::Element> ClientSession::iq_round_trip(xml::Element iq, const char* step)
+asio::awaitable<xml::Element> ClientSession::iq_round_trip(xml::Element& iq, const char* step)
 {
     const std::string id = std::string(step) + std::to_string(++next_id_);
     iq.set_attr("id", id);
@@ -191,14 +191,14 @@ asio::awaitable<void> ClientSession::bind(const xml::Element& features)
     xml::Element iq("iq", std::string(ns::client));
     iq.set_attr("type", "set");
     iq.add_child("bind", std::string(ns::bind)).add_child("resource", std::string(ns::bind)).add_text(settings_.resource);
-    co_await iq_round_trip(std::move(iq), "bind");
+    co_await iq_round_trip(iq, "bind");
 
     // RFC 3921 session establishment, only for servers that still demand it.
     if (const auto* session = features.child("session", ns::session); session && !session->child("optional", ns::session)) {
         xml::Element s("iq", std::string(ns::client));
         s.set_attr("type", "set");
         s.add_child("session", std::string(ns::session));
-        co_await iq_round_trip(std::move(s), "session");
+        co_await iq_round_trip(s, "session");
     }
 }
 
@@ -208,8 +208,12 @@ asio::awaitable<void> ClientSession::ping()
     iq.set_attr("type", "get");
     iq.set_attr("to", settings_.domain);
     iq.add_child("ping", std::string(ns::ping));
-    co_await iq_round_trip(std::move(iq), "p");
+    co_await iq_round_trip(iq, "p");
 }
+
+asio::awaitable<xml::Element> ClientSession::request(xml::Element& iq) { co_return co_await iq_round_trip(iq, "q"); }
+
+asio::awaitable<xml::Element> ClientSession::receive() { co_return co_await next_stanza(); }
 
 asio::awaitable<void> ClientSession::close_stream()
 {

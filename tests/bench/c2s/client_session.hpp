@@ -44,6 +44,11 @@ public:
     // One ping to the domain and its result; stanzas that arrive meanwhile (presence echo,
     // roster pushes) are skipped.
     asio::awaitable<void> ping();
+    // Any IQ get/set (an id is set here) and its result; an error answer is a SessionError.
+    // Stanzas that arrive meanwhile are skipped, as in ping().
+    asio::awaitable<proto::xml::Element> request(proto::xml::Element& iq);
+    // The next stanza the server sends, whatever it is (a push, a presence).
+    asio::awaitable<proto::xml::Element> receive();
     // Sends </stream:stream> and closes without waiting for the server's reply.
     asio::awaitable<void> close_stream();
 
@@ -62,7 +67,8 @@ private:
     asio::awaitable<void> send(const proto::xml::Element& stanza);
     asio::awaitable<void> authenticate(const proto::xml::Element& features);
     asio::awaitable<void> bind(const proto::xml::Element& features);
-    asio::awaitable<proto::xml::Element> iq_round_trip(proto::xml::Element iq, const char* step);
+    // By reference: g++ 12 may destroy a by-value coroutine argument twice (server/db_await.hpp).
+    asio::awaitable<proto::xml::Element> iq_round_trip(proto::xml::Element& iq, const char* step);
 
     const SessionSettings& settings_;
     std::string username_;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <future>
 #include <string>
@@ -62,6 +63,23 @@ void bench_add_item_parallel(Store& s, std::size_t threads) {
   char what[64];
   std::snprintf(what, sizeof what, "add item, %zu database threads", threads);
   report(what, n, took);
+}
+
+// Group commit: the same adds, `batch` per transaction (Store::add_items), as the waiting
+// list service writes them when requests arrive together.
+void bench_add_items(Store& s, int batch) {
+  const int n = count(2000);
+  auto t0 = Steady::now();
+  for (int i = 0; i < n; i += batch) {
+    std::vector<NewItem> items;
+    for (int k = i; k < std::min(n, i + batch); ++k)
+      items.push_back(waiting_item("batch" + std::to_string(k % 50) + "@sp.example", uri("tel:+1722", k + 100000 * batch)));
+    for (const auto& o : s.add_items(items))
+      if (o.error) std::rethrow_exception(o.error);
+  }
+  char what[64];
+  std::snprintf(what, sizeof what, "add items, %d per transaction (group commit)", batch);
+  report(what, n, Steady::now() - t0);
 }
 
 void bench_list_items(Store& s) {
@@ -150,6 +168,7 @@ int main(int argc, char** argv) {
   bench_jobs(*store);  // first, while the queue holds only its own jobs
   bench_add_item(*store);
   if (cfg.backend == Backend::postgresql) bench_add_item_parallel(*store, 4);
+  for (int batch : {8, 64}) bench_add_items(*store, batch);
   bench_list_items(*store);
   bench_register(*store, 1, count(200));
   bench_register(*store, 100, std::max(1, count(10)));

@@ -190,5 +190,19 @@ level = "%(level)s"
     def bulk_wait(self, prefix, first, count, uri):
         self._provision('wait', prefix, DOMAIN, str(first), str(count), uri)
 
+    def metrics(self):
+        """GET /metrics as {'name{labels}': value}; empty when the admin HTTP is not there."""
+        try:
+            with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % self.http_port, timeout=10) as r:
+                text = r.read().decode()
+        except (OSError, urllib.error.URLError):
+            return {}
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith('#'):
+                key, value = line.rsplit(' ', 1)
+                samples[key] = float(value)
+        return samples
+
     def jobs(self):
         return [l for l in self._provision('jobs').splitlines() if l.strip()]

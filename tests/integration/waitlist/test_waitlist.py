@@ -394,6 +394,63 @@ async def t_not_found_push(ctx):
     check(pushed.findtext(q('uri')) == '+33 1 23 45 67 89', show(msg))
 
 
+IQ_COUNT = 'waitlistd_waitlist_iq_duration_seconds_count'
+IQ_FAST = 'waitlistd_waitlist_iq_duration_seconds_bucket{le="10"}'
+QUEUED = 'waitlistd_pushes_queued_total'
+DELIVERED = 'waitlistd_pushes_delivered_total'
+PARKED = 'waitlistd_pushes_parked_total'
+
+
+async def metrics_reach(ctx, wanted, timeout=10):
+    """Polls /metrics until every sample in `wanted` is at least its value; the counters move
+    on the server's threads, a moment after the client saw the effect."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = ctx.server.metrics()
+        short = {k: (now.get(k), v) for k, v in wanted.items() if now.get(k, -1) < v}
+        if not short:
+            return now
+        if time.monotonic() > deadline:
+            raise Failure('metrics stayed below their expected values (now, wanted): %s' % short)
+        await asyncio.sleep(0.1)
+
+
+@test('the service feeds /metrics: IQ latencies, pushes queued by an add, delivered, parked for an offline user')
+async def t_metrics(ctx):
+    m0 = ctx.server.metrics()
+    missing = [k for k in (IQ_COUNT, QUEUED, DELIVERED, PARKED) if k not in m0]
+    check(not missing, 'missing from /metrics before any use: %s' % missing)
+    contact = ctx.new_name('counted')
+    ctx.server.create_account(contact, PASSWORD, ['tel:+13035550130'])
+    u = await ctx.user()
+    await add_ok(u, 'tel', '3035550130')  # registered already: the add itself queues the push
+    await u.next_push()
+    await expect_retrieve_ok(u)
+    m1 = await metrics_reach(ctx, {IQ_COUNT: m0[IQ_COUNT] + 2, QUEUED: m0[QUEUED] + 1,
+                                   DELIVERED: m0[DELIVERED] + 1})
+    check(m1[IQ_COUNT] == m0[IQ_COUNT] + 2, 'two IQs, %d observations' % (m1[IQ_COUNT] - m0[IQ_COUNT]))
+    check(m1[IQ_FAST] - m0.get(IQ_FAST, 0) == 2, 'both IQs fall in the 10 s bucket')
+    check(m1[QUEUED] == m0[QUEUED] + 1, 'the add queued %d pushes' % (m1[QUEUED] - m0[QUEUED]))
+    check(m1['waitlistd_sessions'] >= 1, 'sessions gauge: %s' % m1['waitlistd_sessions'])
+
+    # Offline: the push is parked (and shown as a parked job), then delivered at login.
+    jid = ctx.new_name('away')
+    ctx.server.create_account(jid, PASSWORD)
+    u = await ctx.login(jid)
+    await add_ok(u, 'tel', '3035550131')
+    await ctx.logout(u)
+    ctx.server.create_account(ctx.new_name('back'), PASSWORD, ['tel:+13035550131'])
+    m2 = await metrics_reach(ctx, {PARKED: m1[PARKED] + 1, 'waitlistd_jobs{state="parked"}': 1})
+    u = await ctx.login(jid)
+    await u.next_push()
+    await metrics_reach(ctx, {DELIVERED: m2[DELIVERED] + 1})
+
+
+async def expect_retrieve_ok(u):
+    resp = await u.iq('get', RETRIEVE)
+    check(resp.get('type') == 'result', show(resp))
+
+
 @test('a decode error of the query is a bad-request carrying the codec\'s sentence')
 async def t_decode_error(ctx):
     u = await ctx.user()

@@ -10,16 +10,24 @@
 //   wl_provision DB wait PREFIX DOMAIN FIRST COUNT URI
 //                                                   each of those users waits for URI (an
 //                                                   item served here), as if each had added it
+//   wl_provision DB items PREFIX DOMAIN FIRST COUNT N
+//                                                   each of those users gets N items of N
+//                                                   distinct unregistered numbers (waiting)
 //   wl_provision DB jobs                            print the job queue, one line per job
 // DB is "sqlite:PATH" or "postgresql:DSN". URIs are given whole ("tel:+1 303 555 0100") and
 // canonicalised as the admin API does. Prints one line per result; exits 1 on failure.
 //
 // Jobs written here are seen by waitlistd's dispatcher at its next poll (it cannot be woken
 // from another process); the admin API wakes it at once.
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "proto/contact_uri.hpp"
@@ -66,11 +74,35 @@ std::unique_ptr<storage::Store> open(const std::string& spec)
     } else if (spec.rfind("postgresql:", 0) == 0) {
         sc.backend = storage::Backend::postgresql;
         sc.dsn = spec.substr(11);
-        sc.pool_size = 1;
+        sc.pool_size = 4;
     } else {
         throw std::runtime_error("DB is sqlite:PATH or postgresql:DSN");
     }
     return storage::open_store(sc);
+}
+
+// Runs one(i) for i in [first, first + count): on PostgreSQL from one thread per pooled
+// connection, since ten thousand durable commits one after another take minutes; SQLite
+// has one connection and takes them in turn anyway.
+void for_each_user(storage::Store& store, long first, long count, const std::function<void(long)>& one)
+{
+    const long threads = std::min<long>(static_cast<long>(store.max_concurrency()), std::max(1L, count));
+    std::atomic<long> next{first};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::thread> workers;
+    for (long t = 0; t < threads; ++t)
+        workers.emplace_back([&] {
+            try {
+                for (long i = next++; i < first + count; i = next++) one(i);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                next = first + count;
+            }
+        });
+    for (auto& w : workers) w.join();
+    if (failure) std::rethrow_exception(failure);
 }
 
 int usage()
@@ -80,6 +112,7 @@ int usage()
                  "       wl_provision DB uri JID URI\n"
                  "       wl_provision DB bulk PREFIX DOMAIN FIRST COUNT PASSWORD\n"
                  "       wl_provision DB wait PREFIX DOMAIN FIRST COUNT URI\n"
+                 "       wl_provision DB items PREFIX DOMAIN FIRST COUNT N\n"
                  "       wl_provision DB jobs\n");
     return 2;
 }
@@ -114,19 +147,19 @@ int run(const std::vector<std::string>& a)
         auto store = open(a[0]);
         const auto creds = credentials_for(a[6]);
         const long first = std::stol(a[4]), count = std::stol(a[5]);
-        long made = 0;
-        for (long i = first; i < first + count; ++i) {
+        std::atomic<long> made{0};
+        for_each_user(*store, first, count, [&](long i) {
             storage::NewAccount acc{a[2] + std::to_string(i) + "@" + a[3], creds, {}};
             if (store->create_account(acc).status == storage::CreateAccountStatus::created) ++made;
-        }
-        std::printf("created %ld\n", made);
+        });
+        std::printf("created %ld\n", made.load());
         return made == count ? 0 : 1;
     }
     if (cmd == "wait" && a.size() == 7) {
         auto store = open(a[0]);
         const std::string uri = canonical(a[6]);
         const long first = std::stol(a[4]), count = std::stol(a[5]);
-        for (long i = first; i < first + count; ++i) {
+        for_each_user(*store, first, count, [&](long i) {
             storage::NewItem item;
             item.owner = a[2] + std::to_string(i) + "@" + a[3];
             item.uri = uri;
@@ -134,8 +167,33 @@ int run(const std::vector<std::string>& a)
             item.scheme = uri.substr(0, uri.find(':'));
             item.plan.served_here = true;
             store->add_item(item);
-        }
+        });
         std::printf("waiting %ld\n", count);
+        return 0;
+    }
+    if (cmd == "items" && a.size() == 7) {
+        auto store = open(a[0]);
+        const long first = std::stol(a[4]), count = std::stol(a[5]), n = std::stol(a[6]);
+        if (n < 0 || n > 9999) throw std::runtime_error("N is 0..9999");
+        std::vector<std::string> uris;
+        for (long k = 0; k < n; ++k) {
+            // +1 719 555 0000.. : valid Colorado numbers no bench ever registers.
+            char number[32];
+            std::snprintf(number, sizeof number, "tel:+1719555%04ld", k);
+            uris.push_back(canonical(number));
+        }
+        for_each_user(*store, first, count, [&](long i) {
+            for (const auto& uri : uris) {
+                storage::NewItem item;
+                item.owner = a[2] + std::to_string(i) + "@" + a[3];
+                item.uri = uri;
+                item.given_uri = uri.substr(uri.find(':') + 1);
+                item.scheme = "tel";
+                item.plan.served_here = true;
+                if (!store->add_item(item).created) throw std::runtime_error("an item existed already: " + item.owner);
+            }
+        });
+        std::printf("items %ld x %ld\n", count, n);
         return 0;
     }
     if (cmd == "jobs" && a.size() == 2) {
