@@ -81,8 +81,11 @@ int main(int argc, char** argv)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
                                           wl::server::c2s::websocket_upgrade_handler(server.session_context()));
             server.run();
+            // The database threads post their answers to the server's io_context: they must be
+            // joined before the Server (and its io_context) goes away, or a late answer signals
+            // a destroyed scheduler (ThreadSanitizer saw it at shutdown).
+            db.stop();
         }
-        db.stop();
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;
