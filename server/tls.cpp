@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "server/c2s/tls_engine.hpp"
 #include "server/log.hpp"
 
 namespace wl::server {
@@ -114,13 +115,15 @@ boost::asio::ssl::context make_server_tls_context(const std::string& cert_path, 
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
     // Session tickets would make each connection keep encryption state we never use again.
     // TLS 1.3 sends (stateful) tickets even with SSL_OP_NO_TICKET unless told to send none:
-    // without a session cache nobody could resume with them.
+    // without a session cache nobody could resume with them. TlsEngine's hand-over to its own
+    // record layer also counts on OpenSSL having written no record after the handshake.
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
     SSL_CTX_set_num_tickets(native, 0);
     // A client-initiated renegotiation costs us a handshake on demand and gains the client
     // nothing XMPP needs.
     SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+    c2s::TlsEngine::prepare_context(native);
     if (SSL_CTX_use_certificate_chain_file(native, cert_path.c_str()) != 1)
         throw std::runtime_error(openssl_error("tls: certificate " + cert_path));
     if (SSL_CTX_use_PrivateKey_file(native, key_path.c_str(), SSL_FILETYPE_PEM) != 1)

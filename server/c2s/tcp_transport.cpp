@@ -17,7 +17,7 @@ namespace {
 // without a suspension in between (see Transport::read).
 struct ThreadBuffers {
     std::array<char, 32 * 1024> received;  // from the socket: ciphertext, or plaintext before TLS
-    std::array<char, 16 * 1024> plaintext;  // decrypted
+    std::array<char, Tls13Records::max_inner_plaintext> plaintext;  // decrypted: a whole record fits
     std::array<char, 16 * 1024> staging;    // small pieces joined into one TLS record
 };
 

@@ -1,9 +1,11 @@
 #include "server/c2s/tls_engine.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -60,12 +62,58 @@ const BIO_METHOD* engine_bio_method()
     return method;
 }
 
+int engine_index()
+{
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+void key_log_callback(const SSL* ssl, const char* line)
+{
+    // Other users of the context (none today) have no engine and are left alone.
+    if (auto* engine = static_cast<TlsEngine*>(SSL_get_ex_data(ssl, engine_index()))) engine->key_log(line);
+}
+
+int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Decrypted records of the I/O thread when the caller's buffer is smaller than a record.
+[[gnu::noinline]] char* thread_record_buffer()
+{
+    thread_local std::unique_ptr<std::array<char, Tls13Records::max_inner_plaintext>> buffer =
+        std::make_unique<std::array<char, Tls13Records::max_inner_plaintext>>();
+    return buffer->data();
+}
+
 }  // namespace
+
+// The application traffic secrets, from the key log, until the hand-over.
+struct TlsEngine::Secrets {
+    std::string client;
+    std::string server;
+    ~Secrets()
+    {
+        OPENSSL_cleanse(client.data(), client.size());
+        OPENSSL_cleanse(server.data(), server.size());
+    }
+};
+
+void TlsEngine::prepare_context(SSL_CTX* context)
+{
+    engine_index();  // allocated before any connection's thread asks for it
+    SSL_CTX_set_keylog_callback(context, key_log_callback);
+}
 
 TlsEngine::TlsEngine(SSL_CTX* context)
 {
     ssl_ = SSL_new(context);
     if (!ssl_) throw std::runtime_error("tls: SSL_new failed");
+    SSL_set_ex_data(ssl_, engine_index(), this);
     BIO* bio = BIO_new(engine_bio_method());
     if (!bio) {
         SSL_free(ssl_);
@@ -77,6 +125,41 @@ TlsEngine::TlsEngine(SSL_CTX* context)
 }
 
 TlsEngine::~TlsEngine() { SSL_free(ssl_); }
+
+void TlsEngine::key_log(std::string_view line)
+{
+    // "LABEL <client random> <secret>", in hex. Only the first application traffic secrets
+    // are wanted; the handshake secrets die with the handshake.
+    const bool client = line.starts_with("CLIENT_TRAFFIC_SECRET_0 ");
+    if (!client && !line.starts_with("SERVER_TRAFFIC_SECRET_0 ")) return;
+    const auto at = line.rfind(' ');
+    std::string_view hex = line.substr(at + 1);
+    std::string secret;
+    if (hex.size() % 2 != 0 || hex.size() > 2 * Tls13TrafficKeys::max_secret_size) return;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+        if (hi < 0 || lo < 0) return;
+        secret.push_back(static_cast<char>(hi << 4 | lo));
+    }
+    if (!secrets_) secrets_ = std::make_unique<Secrets>();
+    (client ? secrets_->client : secrets_->server) = std::move(secret);
+}
+
+void TlsEngine::release_ssl()
+{
+    std::unique_ptr<Secrets> secrets = std::move(secrets_);
+    // The hand-over is exact only at this point: OpenSSL has read no record under the
+    // application keys (it reads one record at a time, and read nothing past the client's
+    // Finished) and written none (no session tickets, see make_server_tls_context).
+    if (!secrets || secrets->client.empty() || secrets->server.empty()) return;
+    if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_)) return;
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
+    auto suite = cipher ? tls13_suite(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
+    if (!suite) return;
+    records_ = std::make_unique<Tls13Records>(*suite, secrets->client, secrets->server);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+}
 
 int TlsEngine::bio_read(char* data, int size)
 {
@@ -127,17 +210,67 @@ TlsEngine::Status TlsEngine::fail(int ssl_error, const char* what)
     return Status::failed;
 }
 
+TlsEngine::Status TlsEngine::fail_records(const char* what)
+{
+    error_code_ = ERR_PACK(ERR_LIB_SSL, 0, records_->failure_reason());
+    char reason[256] = "";
+    ERR_error_string_n(error_code_, reason, sizeof reason);
+    error_ = std::string(what) + " failed: " + reason;
+    return Status::failed;
+}
+
 TlsEngine::Status TlsEngine::handshake(std::string_view input)
 {
+    if (!ssl_) return Status::ok;
     begin(input);
     Status status = Status::ok;
     int r = SSL_do_handshake(ssl_);
     if (r != 1) {
         int e = SSL_get_error(ssl_, r);
         status = e == SSL_ERROR_WANT_READ ? Status::want_input : fail(e, "TLS handshake");
+    } else {
+        release_ssl();
     }
     end();
     return status;
+}
+
+TlsEngine::ReadResult TlsEngine::read_records(char* plaintext, std::size_t size)
+{
+    ReadResult result;
+    while (result.bytes < size) {
+        auto r = records_->open(input_, plaintext + result.bytes, size - result.bytes, output_);
+        if (r.step == Tls13Records::Step::no_room) {
+            if (result.bytes > 0) break;
+            // A record larger than the caller's whole buffer: what does not fit waits.
+            char* record = thread_record_buffer();
+            r = records_->open(input_, record, Tls13Records::max_inner_plaintext, output_);
+            if (r.step == Tls13Records::Step::data) {
+                const std::size_t n = std::min(r.bytes, size);
+                std::memcpy(plaintext, record, n);
+                plaintext_kept_.assign(record + n, r.bytes - n);
+                r.bytes = n;
+            }
+        }
+        input_.remove_prefix(r.consumed);
+        switch (r.step) {
+        case Tls13Records::Step::data:
+            result.bytes += r.bytes;
+            if (!plaintext_kept_.empty()) return result;
+            continue;
+        case Tls13Records::Step::closed:
+            peer_closed_ = true;
+            result.status = Status::closed;
+            return result;
+        case Tls13Records::Step::failed:
+            result.status = fail_records("TLS read");
+            return result;
+        case Tls13Records::Step::need_input:
+        case Tls13Records::Step::no_room:
+            return result;
+        }
+    }
+    return result;
 }
 
 TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, std::size_t size)
@@ -145,6 +278,22 @@ TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, s
     ReadResult result;
     if (peer_closed_) {
         result.status = Status::closed;
+        return result;
+    }
+    if (records_) {
+        if (!plaintext_kept_.empty()) {
+            result.bytes = std::min(size, plaintext_kept_.size());
+            std::memcpy(plaintext, plaintext_kept_.data(), result.bytes);
+            plaintext_kept_.erase(0, result.bytes);
+            if (plaintext_kept_.empty()) std::string().swap(plaintext_kept_);
+        }
+        begin(input);
+        if (plaintext_kept_.empty()) {
+            auto more = read_records(plaintext + result.bytes, size - result.bytes);
+            result.bytes += more.bytes;
+            result.status = more.status;
+        }
+        end();
         return result;
     }
     begin(input);
@@ -168,10 +317,21 @@ TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, s
     return result;
 }
 
-bool TlsEngine::has_buffered_input() const { return !kept_.empty() || SSL_pending(ssl_) > 0; }
+bool TlsEngine::has_buffered_input() const
+{
+    // OpenSSL takes in every byte it is given, so input it left was left for want of room;
+    // the record layer leaves a record's first part until the rest comes.
+    if (records_) return !plaintext_kept_.empty() || Tls13Records::starts_with_whole_record(kept_);
+    return !kept_.empty() || SSL_pending(ssl_) > 0;
+}
 
 bool TlsEngine::write(std::string_view plaintext)
 {
+    if (records_) {
+        if (records_->seal(plaintext, output_)) return true;
+        fail_records("TLS write");
+        return false;
+    }
     ERR_clear_error();
     while (!plaintext.empty()) {
         std::size_t n = 0;
@@ -186,6 +346,10 @@ bool TlsEngine::write(std::string_view plaintext)
 
 void TlsEngine::shutdown()
 {
+    if (records_) {
+        records_->seal_close_notify(output_);
+        return;
+    }
     ERR_clear_error();
     if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
     ERR_clear_error();
@@ -203,6 +367,6 @@ void TlsEngine::give_back_output(std::string_view unsent)
     if (!unsent.empty()) output_.insert(0, unsent);
 }
 
-bool TlsEngine::is_established() const { return SSL_is_init_finished(ssl_); }
+bool TlsEngine::is_established() const { return records_ || SSL_is_init_finished(ssl_); }
 
 }  // namespace wl::server::c2s

@@ -7,13 +7,19 @@
 // with two more, for the whole life of the connection. Here nothing is kept between calls
 // but the SSL object (whose record buffers SSL_MODE_RELEASE_BUFFERS frees when empty),
 // ciphertext the peer sent ahead of its use (copied only then) and records not yet sent.
-// An idle client stream, which is most of an XMPP session's life, thus costs the SSL object
-// alone: about 13 KB with OpenSSL 3.0.
+//
+// After a TLS 1.3 handshake even the SSL object goes (about 13 KB with OpenSSL 3.0): the
+// engine takes the application traffic secrets from OpenSSL's key log callback, frees the
+// SSL object, and runs the record layer itself (Tls13Records), some 400 bytes. TLS 1.2
+// connections, and any the hand-over does not apply to, stay with OpenSSL throughout.
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "server/c2s/tls13_records.hpp"
 
 namespace wl::server::c2s {
 
@@ -25,6 +31,10 @@ public:
         closed,    // read: the peer sent close_notify
         failed     // see error()
     };
+
+    // Lets engines on `context` take over the record layer after a TLS 1.3 handshake (it
+    // installs the context's key log callback). Call once, before the context is shared.
+    static void prepare_context(SSL_CTX* context);
 
     // Server side, with the context's certificate and settings. Throws std::runtime_error.
     explicit TlsEngine(SSL_CTX* context);
@@ -61,20 +71,32 @@ public:
     void give_back_output(std::string_view unsent);
 
     bool is_established() const;
+    // True once the engine runs the TLS 1.3 record layer itself and the SSL object is gone.
+    bool has_released_ssl() const { return records_ != nullptr; }
     // The first OpenSSL error of the last failure (ERR_get_error), 0 if none, and its text.
     unsigned long error_code() const { return error_code_; }
     const std::string& error() const { return error_; }
 
-    // The BIO's side; called by OpenSSL only.
+    // The BIO's and the key log's side; called by OpenSSL only.
     int bio_read(char* data, int size);
     void bio_write(const char* data, int size);
+    void key_log(std::string_view line);
 
 private:
+    struct Secrets;
+
     void begin(std::string_view input);
     void end();
     Status fail(int ssl_error, const char* what);
+    Status fail_records(const char* what);
+    void release_ssl();
+    ReadResult read_records(char* plaintext, std::size_t size);
 
-    SSL* ssl_ = nullptr;
+    SSL* ssl_ = nullptr;                    // until the hand-over, if any
+    std::unique_ptr<Secrets> secrets_;      // during a TLS 1.3 handshake
+    std::unique_ptr<Tls13Records> records_;  // after the hand-over
+    // Plaintext of a record larger than the caller's buffer, given out by the next read.
+    std::string plaintext_kept_;
     std::string_view input_;  // what OpenSSL may read during the current call
     std::string kept_;        // ciphertext received ahead, in front of the next call's input
     std::string output_;

@@ -1,6 +1,9 @@
 // TlsEngine against a real OpenSSL client, both in memory: handshake, data both ways, input
 // split at every byte, data that arrives with the client's Finished, KeyUpdate, close_notify
-// and garbage.
+// and garbage; after a TLS 1.3 handshake, the engine's own record layer against the client
+// in every cipher suite, and against records forged with the client's own traffic secret
+// for what an OpenSSL client never sends (stray handshake messages, split KeyUpdates,
+// padding, alerts, oversized records).
 #include <doctest.h>
 
 #include <openssl/err.h>
@@ -8,12 +11,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/c2s/tls_engine.hpp"
 #include "server/tls.hpp"
 
 using wl::server::c2s::TlsEngine;
+using wl::server::c2s::Tls13TrafficKeys;
 using Status = TlsEngine::Status;
 
 namespace {
@@ -41,9 +46,21 @@ struct Pair {
     BIO* client_out = nullptr;  // what the client sent, for the server
     TlsEngine server{server_context()};
 
-    explicit Pair(int max_version = 0)
+    std::string client_secret;  // CLIENT_TRAFFIC_SECRET_0, from the client's key log
+
+    explicit Pair(int max_version = 0, const char* ciphersuite = nullptr)
     {
         if (max_version) SSL_CTX_set_max_proto_version(client_ctx.get(), max_version);
+        if (ciphersuite) REQUIRE(SSL_CTX_set_ciphersuites(client_ctx.get(), ciphersuite) == 1);
+        SSL_CTX_set_app_data(client_ctx.get(), this);
+        SSL_CTX_set_keylog_callback(client_ctx.get(), [](const SSL* ssl, const char* line) {
+            std::string_view l(line);
+            if (!l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")) return;
+            auto* self = static_cast<Pair*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+            std::string_view hex = l.substr(l.rfind(' ') + 1);
+            for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+                self->client_secret.push_back(char(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+        });
         client.reset(SSL_new(client_ctx.get()));
         client_in = BIO_new(BIO_s_mem());
         client_out = BIO_new(BIO_s_mem());
@@ -115,6 +132,41 @@ std::string client_writes(Pair& p, const std::string& text)
 {
     REQUIRE(SSL_write(p.client.get(), text.data(), int(text.size())) == int(text.size()));
     return p.from_client();
+}
+
+// Records as the client would protect them, with whatever inner content: the client's
+// application traffic keys, taken over after the handshake (the client sends nothing more).
+struct Forger {
+    Tls13TrafficKeys keys;
+    explicit Forger(Pair& p)
+        : keys(*wl::server::c2s::tls13_suite(SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.client.get()))),
+               p.client_secret)
+    {
+    }
+    std::string record(std::uint8_t type, const std::string& content, std::size_t padding = 0)
+    {
+        std::string out;
+        // seal() puts the inner type after the content, and padding follows the type
+        // (RFC 8446 §5.4): with padding, the real type goes in the content and the last zero
+        // stands where seal() puts the type.
+        if (padding == 0) {
+            REQUIRE(keys.seal(type, content, out));
+        } else {
+            REQUIRE(keys.seal(0, content + char(type) + std::string(padding - 1, '\0'), out));
+        }
+        return out;
+    }
+};
+
+// The alert the client received from the server, as OpenSSL's reason for its failed read.
+int client_alert_reason(Pair& p)
+{
+    ERR_clear_error();
+    char buf[100];
+    CHECK(SSL_read(p.client.get(), buf, sizeof buf) <= 0);
+    int reason = ERR_GET_REASON(ERR_peek_error());
+    ERR_clear_error();
+    return reason;
 }
 
 }  // namespace
@@ -215,4 +267,182 @@ TEST_CASE("a corrupted record fails the read") {
     auto r = p.server.read(records, buf, sizeof buf);
     CHECK(r.status == Status::failed);
     CHECK(r.bytes == 0);
+}
+
+TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2 stays with OpenSSL") {
+    Pair p13;
+    p13.handshake();
+    CHECK(p13.server.has_released_ssl());
+    Pair p12(TLS1_2_VERSION);
+    p12.handshake();
+    CHECK_FALSE(p12.server.has_released_ssl());
+}
+
+TEST_CASE("every TLS 1.3 cipher suite: data both ways, KeyUpdates both ways, close_notify") {
+    for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+        CAPTURE(suite);
+        Pair p(0, suite);
+        p.handshake();
+        REQUIRE(p.server.has_released_ssl());
+        CHECK(std::string(SSL_CIPHER_get_name(SSL_get_current_cipher(p.client.get()))) == suite);
+        const std::string big(70000, 'q');  // five records, the last one short
+        CHECK(p.server_reads(client_writes(p, big)) == big);
+        REQUIRE(p.server.write(big));
+        p.to_client();
+        CHECK(p.client_reads() == big);
+        for (int round = 0; round < 3; ++round) {
+            // The client moves to its next key and asks the server to move too; both
+            // directions must go on under the new keys.
+            REQUIRE(SSL_key_update(p.client.get(), SSL_KEY_UPDATE_REQUESTED) == 1);
+            CHECK(p.server_reads(client_writes(p, "after update")) == "after update");
+            REQUIRE(p.server.write("reply"));
+            p.to_client();
+            CHECK(p.client_reads() == "reply");
+        }
+        REQUIRE(SSL_key_update(p.client.get(), SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+        CHECK(p.server_reads(client_writes(p, "quiet update")) == "quiet update");
+        p.server.shutdown();
+        p.to_client();
+        p.client_reads();
+        CHECK((SSL_get_shutdown(p.client.get()) & SSL_RECEIVED_SHUTDOWN) != 0);
+    }
+}
+
+TEST_CASE("a full-size record is read whole into a buffer of the record layer's size") {
+    Pair p;
+    p.handshake();
+    const std::string full(16384, 'f');
+    std::string records = client_writes(p, full);
+    std::string buf(wl::server::c2s::Tls13Records::max_inner_plaintext, '\0');
+    auto r = p.server.read(records, buf.data(), buf.size());
+    CHECK(r.status == Status::ok);
+    CHECK(r.bytes == full.size());
+    CHECK(buf.substr(0, r.bytes) == full);
+    CHECK_FALSE(p.server.has_buffered_input());
+}
+
+TEST_CASE("forged client records: what RFC 8446 allows is taken") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.server.has_released_ssl());
+    Forger forger(p);
+
+    SUBCASE("padding after the inner type") {
+        CHECK(p.server_reads(forger.record(23, "<padded/>", 300)) == "<padded/>");
+    }
+    SUBCASE("an empty application data record") {
+        std::string records = forger.record(23, "");  // one statement each: records in order
+        records += forger.record(23, "next");
+        CHECK(p.server_reads(records) == "next");
+    }
+    SUBCASE("a KeyUpdate split over two records, then data under the new key") {
+        std::string records = forger.record(22, std::string("\x18\x00\x00", 3));
+        records += forger.record(22, std::string("\x01\x00", 2));
+        forger.keys.update();
+        records += forger.record(23, "new key");
+        Status status = Status::ok;
+        CHECK(p.server_reads(records, &status) == "new key");
+        CHECK(status == Status::ok);
+    }
+    SUBCASE("user_canceled, then close_notify") {
+        std::string records = forger.record(21, std::string("\x01\x5a", 2));
+        records += forger.record(21, std::string("\x01\x00", 2));
+        Status status = Status::ok;
+        CHECK(p.server_reads(records, &status).empty());
+        CHECK(status == Status::closed);
+    }
+}
+
+TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with the right alert") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.server.has_released_ssl());
+    Forger forger(p);
+    std::string records;
+    int alert = 0;  // what the server must send; 0: none, the client's own fatal alert
+    std::string reason;
+
+    SUBCASE("a handshake message other than KeyUpdate") {
+        records = forger.record(22, std::string("\x04\x00\x00\x01\x00", 5));
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "unexpected message";
+    }
+    SUBCASE("a KeyUpdate with an unknown request") {
+        records = forger.record(22, std::string("\x18\x00\x00\x01\x02", 5));
+        alert = SSL_AD_ILLEGAL_PARAMETER;
+        reason = "invalid key update type";
+    }
+    SUBCASE("a KeyUpdate of the wrong length") {
+        records = forger.record(22, std::string("\x18\x00\x00\x02\x00\x00", 6));
+        alert = SSL_AD_DECODE_ERROR;
+        reason = "bad handshake length";
+    }
+    SUBCASE("data after a KeyUpdate in the same record") {
+        records = forger.record(22, std::string("\x18\x00\x00\x01\x00", 5) + "x");
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "not on record boundary";
+    }
+    SUBCASE("application data in the middle of a split handshake message") {
+        records = forger.record(22, std::string("\x18\x00", 2));
+        records += forger.record(23, "sneaked in");
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "unexpected record";
+    }
+    SUBCASE("an inner plaintext of zeros only") {
+        records = forger.record(0, std::string(10, '\0'));
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "unexpected record";
+    }
+    SUBCASE("an unknown inner content type") {
+        records = forger.record(99, "?");
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "unexpected record";
+    }
+    SUBCASE("an alert of three bytes") {
+        records = forger.record(21, std::string("\x02\x28\x00", 3));
+        alert = SSL_AD_DECODE_ERROR;
+        reason = "invalid alert";
+    }
+    SUBCASE("a change_cipher_spec record after the handshake") {
+        records = std::string("\x14\x03\x03\x00\x01\x01", 6);
+        alert = SSL_AD_UNEXPECTED_MESSAGE;
+        reason = "unexpected ccs message";
+    }
+    SUBCASE("a record header announcing more than 2^14 + 256 bytes") {
+        records = std::string("\x17\x03\x03\x41\x01", 5);  // the body need not come
+        alert = SSL_AD_RECORD_OVERFLOW;
+        reason = "encrypted length too long";
+    }
+    SUBCASE("an inner plaintext over 2^14 + 1 bytes") {
+        records = forger.record(23, std::string(16385, 'o'));
+        alert = SSL_AD_RECORD_OVERFLOW;
+        reason = "data length too long";
+    }
+    SUBCASE("a record replayed") {
+        std::string once = forger.record(23, "once");
+        CHECK(p.server_reads(once) == "once");
+        records = once;
+        alert = SSL_AD_BAD_RECORD_MAC;
+        reason = "decryption failed or bad record mac";
+    }
+    SUBCASE("the client's fatal alert") {
+        records = forger.record(21, std::string("\x02\x28", 2));  // handshake_failure
+        reason = "alert handshake failure";
+    }
+    Status status = Status::ok;
+    CHECK(p.server_reads(records, &status).empty());
+    CHECK(status == Status::failed);
+    CAPTURE(p.server.error());
+    CHECK(p.server.error().find("TLS read failed: ") == 0);
+    CHECK(p.server.error().find(reason) != std::string::npos);
+    CHECK(p.server.error_code() != 0);
+    char buf[10];
+    CHECK(p.server.read({}, buf, sizeof buf).status == Status::failed);  // and stays failed
+    CHECK_FALSE(p.server.write("more"));
+    if (alert == 0) {
+        CHECK_FALSE(p.server.has_output());
+    } else {
+        p.to_client();
+        CHECK(client_alert_reason(p) == SSL_AD_REASON_OFFSET + alert);
+    }
 }
