@@ -8,15 +8,9 @@ src=$2
 work=$3
 seconds=${4:-30}
 
-fail() {
-    echo "$1" >&2
-    echo "RESULT: 0 passed, 1 failed"
-    exit 1
-}
+. "$(dirname "$0")/fuzz_common.sh"
 
 mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
-# Reproducers of an earlier failing run would mislead whoever reads this one.
-rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 bin="$work/fuzz_stream_parser"
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$src" "$src"/proto/xml/*.cpp "$src/tests/fuzz/stream_parser_fuzz.cpp" -lexpat -o "$bin" \
@@ -41,16 +35,4 @@ for i, ex in enumerate(examples, 1):
         encoding="utf-8")
 PY
 
-# UBSan findings must fail the run, not just print.
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
-    -artifact_prefix="$work/" "$work/corpus" "$work/seeds" >"$work/fuzz.log" 2>&1
-status=$?
-if [ $status -ne 0 ]; then
-    tail -n 60 "$work/fuzz.log"
-    echo "fuzzing found a failure; reproducer in $work (crash-*/leak-*/timeout-*)" >&2
-    echo "RESULT: 0 passed, 1 failed"
-    exit 1
-fi
-grep -E '^(Done|stat::)' "$work/fuzz.log"
-echo "RESULT: 1 passed, 0 failed"
+run_fuzzer "$bin" "$seconds" 8192 "$work/corpus" "$work/seeds"
