@@ -15,12 +15,12 @@ import os
 import sqlite3
 import sys
 import time
-import traceback
-import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from partner_harness import Instance, issue_cert, make_ca  # noqa: E402 - puts tests/support on the path
+from results import Results  # noqa: E402
+from scenarios import Failure, Scenarios, check, show  # noqa: E402
 from xmpp_client import login, logout  # noqa: E402
 
 NS = 'http://jabber.org/protocol/waitinglist'
@@ -32,19 +32,6 @@ PUSH_TIMEOUT = 30
 
 def q(tag, ns=NS):
     return '{%s}%s' % (ns, tag)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def show(el):
-    return ET.tostring(el, encoding='unicode') if el is not None else 'None'
 
 
 def add_xml(value, scheme='tel'):
@@ -159,14 +146,8 @@ async def wait_until(what, predicate, timeout=PUSH_TIMEOUT):
     raise Failure('timed out waiting until ' + what)
 
 
-TESTS = []
-
-
-def test(name):
-    def register(fn):
-        TESTS.append((name, fn))
-        return fn
-    return register
+SCENARIOS = Scenarios()
+test = SCENARIOS.add
 
 
 @test('a partner answers disco#info about its service, and jabber:iq:agents names it (examples 22-27)')
@@ -534,25 +515,6 @@ async def t_certificates(w):
         partner.cleanup()
 
 
-async def run_all(world, only):
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and only not in name:
-            continue
-        try:
-            await asyncio.wait_for(fn(world), 150)
-            print('PASS %s' % name, flush=True)
-            passed += 1
-        except Exception as e:  # noqa: BLE001 - every failure is reported and counted
-            print('FAIL %s: %s' % (name, e), flush=True)
-            if not isinstance(e, Failure):
-                traceback.print_exc()
-            failed += 1
-        finally:
-            await world.close_all()
-    return passed, failed
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
@@ -562,18 +524,16 @@ def main():
     args = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.CRITICAL)
     world = World(args.waitlistd)
-    passed = failed = 0
+    results = Results()
     try:
         world.start()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        passed, failed = loop.run_until_complete(run_all(world, args.only))
+        loop.run_until_complete(SCENARIOS.run(world, args.only, timeout=150, results=results))
     except Exception as e:  # noqa: BLE001
-        failed += 1
-        print('FAIL setup: %s' % e)
-        traceback.print_exc()
+        results.failed_one('setup', e, trace=True)
     finally:
-        if failed:
+        if results.failed:
             for i in world.instances():
                 print('--- %s log (tail) ---\n%s' % (i.domain, i.log_text()))
         if args.keep:
@@ -582,8 +542,7 @@ def main():
                 print('kept', i.dir)
         else:
             world.cleanup()
-    print('RESULT: %d passed, %d failed' % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(results.finish())
 
 
 if __name__ == '__main__':

@@ -17,13 +17,14 @@ import logging
 import os
 import sys
 import time
-import traceback
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import DOMAIN, NS, SERVICE, STANZAS_NS, Server  # noqa: E402 - puts tests/support on the path
 from lite_client import LiteClient  # noqa: E402
+from results import Results  # noqa: E402
+from scenarios import Failure, Scenarios, check, show  # noqa: E402
 from xmpp_client import login, logout  # noqa: E402
 
 CLIENT = 'jabber:client'
@@ -34,19 +35,6 @@ QUIET_PERIOD = 2.5    # how long "no further push" is watched (more than two dis
 
 def q(tag, ns=NS):
     return '{%s}%s' % (ns, tag)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def show(el):
-    return ET.tostring(el, encoding='unicode') if el is not None else 'None'
 
 
 class Context:
@@ -143,14 +131,8 @@ def check_push(msg, item_id, jid, scheme, value, name=None):
 
 # ---- the tests (XEP-0130 examples first, in the XEP's order) ----
 
-TESTS = []
-
-
-def test(name):
-    def register(fn):
-        TESTS.append((name, fn))
-        return fn
-    return register
+SCENARIOS = Scenarios()
+test = SCENARIOS.add
 
 
 def check_agents(resp):
@@ -503,27 +485,6 @@ async def t_thousand(ctx):
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
-async def run_all(server, only):
-    ctx = Context(server)
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and only not in name:
-            continue
-        t0 = time.time()
-        try:
-            await fn(ctx)
-            passed += 1
-            print('PASS %s (%.1f s)' % (name, time.time() - t0), flush=True)
-        except Exception as e:  # a failed check or anything unexpected: report, go on
-            failed += 1
-            print('FAIL %s: %s' % (name, e), flush=True)
-            if not isinstance(e, Failure):
-                traceback.print_exc()
-        finally:
-            await ctx.close_all()
-    return passed, failed
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
@@ -535,23 +496,20 @@ def main():
     args = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.CRITICAL)
     server = Server(args.waitlistd, args.provision, args.backend, args.pg_harness)
-    passed = failed = 0
+    results = Results()
     try:
         server.start()
         print('waitlistd on 127.0.0.1:%d (%s)' % (server.c2s_port, args.backend), flush=True)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        passed, failed = loop.run_until_complete(run_all(server, args.only))
-    except Exception as e:
-        failed += 1
-        print('FAIL setup: %s' % e)
-        traceback.print_exc()
+        loop.run_until_complete(SCENARIOS.run(Context(server), args.only, results=results))
+    except Exception as e:  # noqa: BLE001
+        results.failed_one('setup', e, trace=True)
     finally:
-        if failed:
+        if results.failed:
             server.print_log()
         server.cleanup()
-    print('RESULT: %d passed, %d failed' % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(results.finish())
 
 
 if __name__ == '__main__':
