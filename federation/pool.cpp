@@ -5,6 +5,7 @@
 
 #include "federation/bounce.hpp"
 #include "federation/s2s_out.hpp"
+#include "federation/spawn.hpp"
 #include "federation/stanza_ns.hpp"
 #include "proto/ns.hpp"
 
@@ -31,7 +32,8 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
         auto link = std::make_shared<Link>(ctx_->executor);
         link->key = key;
         it = links_.emplace(key, link).first;
-        asio::co_spawn(ctx_->executor, [self = shared_from_this(), link] { return self->run(link); }, asio::detached);
+        spawn_detached(ctx_->executor, "s2s out: a stream",
+                       [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->run(link); });
     }
     auto& link = *it->second;
     if (link.state == Link::State::ready) {
@@ -70,7 +72,7 @@ void Pool::forget(const std::shared_ptr<Link>& link) {
     if (it != links_.end() && it->second == link) links_.erase(it);
 }
 
-asio::awaitable<void> Pool::run(std::shared_ptr<Link> link) {
+asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
     const auto& [local, remote] = link->key;
     const auto& cfg = ctx_->config;
     OutStream out;
@@ -105,8 +107,8 @@ asio::awaitable<void> Pool::run(std::shared_ptr<Link> link) {
     link->queue.clear();
     link->last_used = Clock::now();
     if (stopping_) link->stream->close();
-    asio::co_spawn(ctx_->executor, [self = shared_from_this(), link] { return self->watch_idle(link); },
-                   asio::detached);
+    spawn_detached(ctx_->executor, "s2s out: idle watch",
+                   [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->watch_idle(link); });
 
     // The receiving server sends nothing but the end of the stream (or an error) here.
     bool peer_closed = false;
@@ -135,7 +137,7 @@ asio::awaitable<void> Pool::run(std::shared_ptr<Link> link) {
     link->stream->close();
 }
 
-asio::awaitable<void> Pool::watch_idle(std::shared_ptr<Link> link) {
+asio::awaitable<void> Pool::watch_idle(const std::shared_ptr<Link>& link) {
     const auto idle_timeout = ctx_->config.idle_timeout;
     while (link->state == Link::State::ready) {
         link->idle.expires_at(link->last_used + idle_timeout);

@@ -51,8 +51,9 @@ private:
         std::string reason;
     };
 
-    asio::awaitable<void> run(std::shared_ptr<Link> link);
-    asio::awaitable<void> watch_idle(std::shared_ptr<Link> link);
+    // By reference: the detached lambda that awaits them owns the Link (federation/spawn.hpp).
+    asio::awaitable<void> run(const std::shared_ptr<Link>& link);
+    asio::awaitable<void> watch_idle(const std::shared_ptr<Link>& link);
     void write(Link& link, const proto::xml::Element& stanza);
     void bounce(const proto::xml::Element& stanza, FailureKind kind, const std::string& reason);
     void deliver_bounce(proto::xml::Element reply);

@@ -1,7 +1,5 @@
 #include "server/http/server.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +16,7 @@
 
 #include "server/log.hpp"
 #include "server/metrics.hpp"
+#include "server/spawn.hpp"
 
 namespace wl::server::http {
 
@@ -192,8 +191,8 @@ void HttpServer::start()
     for (std::size_t i = 0; i < acceptors_.size(); ++i) {
         spdlog::info("http {}: listening", acceptors_[i].local_endpoint().address().to_string() + ":" +
                                                std::to_string(acceptors_[i].local_endpoint().port()));
-        asio::co_spawn(accept_strand_, [self = shared_from_this(), i]() { return self->accept_loop(i); },
-                       asio::detached);
+        spawn_detached(accept_strand_, "http: accept loop",
+                       [self = shared_from_this(), i]() -> asio::awaitable<void> { co_await self->accept_loop(i); });
     }
 }
 
@@ -255,11 +254,12 @@ asio::awaitable<void> HttpServer::accept_loop(std::size_t index)
             connections_.emplace(conn.get(), conn);
         }
         auto executor = conn->stream.get_executor();
-        asio::co_spawn(executor, [self, conn]() { return self->serve(conn); }, asio::detached);
+        spawn_detached(executor, "http: a connection",
+                       [self, conn]() -> asio::awaitable<void> { co_await self->serve(conn); });
     }
 }
 
-asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> conn)
+asio::awaitable<void> HttpServer::serve(const std::shared_ptr<Connection>& conn)
 {
     auto self = shared_from_this();
     auto& stream = conn->stream;

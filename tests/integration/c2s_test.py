@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Client streams of waitlistd, end to end.
 
-Starts waitlistd on free loopback ports in a temporary directory, creates accounts with the
-test provisioning tool, then:
+Starts waitlistd on free loopback ports in a temporary directory, creates accounts through
+the admin API, then:
 - logs in with slixmpp (a real client no one here wrote) over STARTTLS with SCRAM-SHA-1 and
   SCRAM-SHA-256 and over direct TLS; each binds, pings, runs disco#items, disco#info and
   jabber:iq:agents, and exchanges a message with a second local user;
@@ -13,30 +13,30 @@ test provisioning tool, then:
 - stops the server with SIGTERM and checks <system-shutdown/> and exit status 0.
 
 Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
-Usage: c2s_test.py --waitlistd PATH --provision PATH
+Usage: c2s_test.py --waitlistd PATH
 """
 import argparse
 import asyncio
 import base64
 import hashlib
 import hmac
-import http.client
 import logging
 import os
 import re
 import signal
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-logging.getLogger('slixmpp.stringprep').setLevel(logging.ERROR)
-logging.basicConfig(level=logging.CRITICAL)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'support'))
 import slixmpp  # noqa: E402
-from slixmpp.xmlstream import ET  # noqa: E402
+
+from results import Results  # noqa: E402
+from waitlistd import Waitlistd  # noqa: E402
+from xmpp_client import login, logout  # noqa: E402
+
+logging.basicConfig(level=logging.CRITICAL)
 
 DOMAIN = 'example.test'
 NS_STREAM = 'http://etherx.jabber.org/streams'
@@ -48,89 +48,26 @@ MAX_PER_IP = 40
 PASSWORDS = {'alice': 'alice-secret', 'bob': 'bob-secret', 'carol': 'carol-secret', 'dave': 'dave-secret'}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+def start_server(waitlistd):
+    """Tight limits, so that the hostile peers reach them quickly; the four users made
+    through the admin API."""
+    server = Waitlistd(waitlistd, DOMAIN, {
+        'limits': {'max_stanza_bytes': 16384, 'rate_bytes_burst': 65536, 'rate_stanzas': 20,
+                   'rate_stanzas_burst': 60, 'auth_timeout': f'{AUTH_TIMEOUT_S}s',
+                   'max_connections_per_ip': MAX_PER_IP, 'shutdown_grace': '3s'},
+        'log': {'level': os.environ.get('WL_LOG_LEVEL', 'info')},
+    }, name='c2s', direct_tls=True)
+    server.start(timeout=float(os.environ.get('WL_START_TIMEOUT', '20')))
+    for user, pw in PASSWORDS.items():
+        server.create_account(f'{user}@{DOMAIN}', pw)
+    return server
 
 
-class Server:
-    def __init__(self, waitlistd, provision):
-        self.dir = tempfile.mkdtemp(prefix='wl-c2s-')
-        self.starttls_port = free_port()
-        self.direct_port = free_port()
-        self.http_port = free_port()
-        self.config = os.path.join(self.dir, 'waitlistd.toml')
-        with open(self.config, 'w') as f:
-            f.write(f'''domain = "{DOMAIN}"
-[tls]
-cert = "var/cert.pem"
-key = "var/key.pem"
-[storage]
-backend = "sqlite"
-path = "var/waitlistd.db"
-[c2s]
-listen = ["127.0.0.1:{self.starttls_port}"]
-direct_tls = ["127.0.0.1:{self.direct_port}"]
-[http]
-listen = ["127.0.0.1:{self.http_port}"]
-admin_token = "c2s-test-{os.urandom(8).hex()}"
-[limits]
-max_stanza_bytes = 16384
-rate_bytes_burst = 65536
-rate_stanzas = 20
-rate_stanzas_burst = 60
-auth_timeout = "{AUTH_TIMEOUT_S}s"
-max_connections_per_ip = {MAX_PER_IP}
-shutdown_grace = "3s"
-[log]
-level = "{os.environ.get("WL_LOG_LEVEL", "info")}"
-''')
-        for user, pw in PASSWORDS.items():
-            subprocess.run([provision, '--config', self.config, f'{user}@{DOMAIN}', pw], check=True,
-                           stdout=subprocess.DEVNULL)
-        self.log_path = os.path.join(self.dir, 'waitlistd.log')
-        self.log = open(self.log_path, 'w')
-        self.proc = subprocess.Popen([waitlistd, '--config', self.config], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + float(os.environ.get("WL_START_TIMEOUT", "20"))
-        for port in (self.starttls_port, self.direct_port, self.http_port):
-            while True:
-                if self.proc.poll() is not None:
-                    raise RuntimeError('waitlistd exited at start:\n' + self.log_text())
-                try:
-                    socket.create_connection(('127.0.0.1', port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError('waitlistd does not listen:\n' + self.log_text())
-                    time.sleep(0.05)
-
-    def metric(self, name):
-        conn = http.client.HTTPConnection('127.0.0.1', self.http_port, timeout=10)
-        try:
-            conn.request('GET', '/metrics')
-            response = conn.getresponse()
-            body = response.read().decode()
-            assert response.status == 200, (response.status, body)
-        finally:
-            conn.close()
-        for line in body.splitlines():
-            if line.startswith(name + ' '):
-                return float(line.split(' ', 1)[1])
-        raise AssertionError(f'{name} not in /metrics:\n{body}')
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def wait_log(self, pattern, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if re.search(pattern, self.log_text()):
-                return True
-            time.sleep(0.05)
-        return False
+def metric(server, name):
+    samples = server.metrics()
+    if name not in samples:
+        raise AssertionError(f'{name} not in /metrics: {sorted(samples)}')
+    return samples[name]
 
 
 # ---------------------------------------------------------------------------------------
@@ -262,45 +199,12 @@ class Raw:
 # ---------------------------------------------------------------------------------------
 # slixmpp clients
 
-class Client(slixmpp.ClientXMPP):
-    def __init__(self, user, mech, password=None):
-        super().__init__(f'{user}@{DOMAIN}/{mech.lower()}', password or PASSWORDS[user], sasl_mech=mech)
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        for plugin in ('xep_0030', 'xep_0199', 'xep_0092'):
-            self.register_plugin(plugin)
-        self.started = asyncio.get_event_loop().create_future()
-        self.inbox = asyncio.Queue()
-        self.add_event_handler('session_start', self._on_start)
-        self.add_event_handler('failed_auth', lambda *_: self._fail('authentication failed'))
-        self.add_event_handler('connection_failed', lambda *_: self._fail('connection failed'))
-        self.add_event_handler('message', lambda m: self.inbox.put_nowait(m))
-
-    def _fail(self, why):
-        if not self.started.done():
-            self.started.set_exception(AssertionError(why))
-
-    def _on_start(self, _):
-        self.send_presence()
-        if not self.started.done():
-            self.started.set_result(True)
-
-
 async def connect(user, mech, port, direct_tls=False):
-    c = Client(user, mech)
-    c.connect(address=('127.0.0.1', port), use_ssl=direct_tls, force_starttls=not direct_tls)
-    await asyncio.wait_for(c.started, 20)
-    return c
+    return await login(f'{user}@{DOMAIN}/{mech.lower()}', PASSWORDS[user], port, mech=mech, direct_tls=direct_tls,
+                       plugins=('xep_0030', 'xep_0199', 'xep_0092'))
 
 
-async def disconnect(*clients):
-    for c in clients:
-        c.disconnect()
-    for c in clients:
-        try:
-            await asyncio.wait_for(c.disconnected, 10)
-        except asyncio.TimeoutError:
-            pass
+disconnect = logout
 
 
 async def check_server_services(c):
@@ -335,21 +239,14 @@ async def exchange_message(a, b):
 # the tests
 
 class Suite:
-    def __init__(self, server, loop):
+    def __init__(self, server, loop, results):
         self.s = server
         self.loop = loop
-        self.passed = 0
-        self.failed = 0
+        self.results = results
         self.watcher = None  # a well-behaved slixmpp session kept open during the hostile tests
 
     def run(self, name, fn):
-        try:
-            fn()
-            self.passed += 1
-            print(f'PASS {name}', flush=True)
-        except Exception:
-            self.failed += 1
-            print(f'FAIL {name}\n{traceback.format_exc()}', flush=True)
+        self.results.run(name, fn)
 
     def arun(self, coro):
         return self.loop.run_until_complete(coro)
@@ -361,7 +258,7 @@ class Suite:
     # -- real clients --
     def slixmpp_login(self, mech_a, mech_b, direct_tls):
         async def go():
-            port = self.s.direct_port if direct_tls else self.s.starttls_port
+            port = self.s.direct_tls_port if direct_tls else self.s.c2s_port
             a = await connect('alice', mech_a, port, direct_tls)
             b = await connect('bob', mech_b, port, direct_tls)
             assert a.boundjid.full == f'alice@{DOMAIN}/{mech_a.lower()}', a.boundjid
@@ -377,14 +274,14 @@ class Suite:
         # alice sends 5 IQs to the server and a message, bob a message: at least 7 stanzas
         # in; the 5 replies and the 2 delivered messages: at least 7 out (bind, roster and
         # presence traffic come on top).
-        before = (self.s.metric('waitlistd_stanzas_in_total'), self.s.metric('waitlistd_stanzas_out_total'))
+        before = (metric(self.s, 'waitlistd_stanzas_in_total'), metric(self.s, 'waitlistd_stanzas_out_total'))
         self.slixmpp_login('SCRAM-SHA-256', 'SCRAM-SHA-256', False)
-        after = (self.s.metric('waitlistd_stanzas_in_total'), self.s.metric('waitlistd_stanzas_out_total'))
+        after = (metric(self.s, 'waitlistd_stanzas_in_total'), metric(self.s, 'waitlistd_stanzas_out_total'))
         assert after[0] - before[0] >= 7, f'stanzas_in {before[0]} -> {after[0]}'
         assert after[1] - before[1] >= 7, f'stanzas_out {before[1]} -> {after[1]}'
 
     def start_watcher(self):
-        self.watcher = self.arun(connect('carol', 'SCRAM-SHA-256', self.s.starttls_port))
+        self.watcher = self.arun(connect('carol', 'SCRAM-SHA-256', self.s.c2s_port))
 
     def unhandled_iq_gets_service_unavailable(self):
         async def go():
@@ -409,7 +306,7 @@ class Suite:
 
     # -- hostile peers (each followed by a ping on the watcher) --
     def wrong_password_then_retry(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.starttls()
         assert not r.scram('dave', 'wrong-password')
         assert '<not-authorized' in r.last_sasl, r.last_sasl
@@ -423,7 +320,7 @@ class Suite:
         self.watcher_still_answers()
 
     def wrong_password_over_direct_tls(self):
-        r = Raw(self.s.direct_port, direct_tls=True)
+        r = Raw(self.s.direct_tls_port, direct_tls=True)
         r.open()
         assert not r.scram('dave', 'wrong-password', 'SCRAM-SHA-1')
         assert '<not-authorized' in r.last_sasl, r.last_sasl
@@ -432,7 +329,7 @@ class Suite:
         r.close()
 
     def too_many_failures_close_the_stream(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.starttls()
         for _ in range(3):
             assert not r.scram('dave', 'nope')
@@ -440,7 +337,7 @@ class Suite:
         self.watcher_still_answers()
 
     def plain_without_tls_refused(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         features = r.open()
         assert '<required' in features and '<mechanisms' not in features, features
         creds = base64.b64encode(b'\0dave\0' + PASSWORDS['dave'].encode()).decode()
@@ -448,7 +345,7 @@ class Suite:
         r.expect(r'<failure[^>]*>\s*<encryption-required')
         r.close()
         # and over TLS, PLAIN is still not offered (c2s.allow_plain is off by default)
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         features = r.starttls()
         assert 'SCRAM-SHA-256' in features and 'SCRAM-SHA-1' in features and 'PLAIN' not in features, features
         r.send(f"<auth xmlns='{NS_SASL}' mechanism='PLAIN'>{creds}</auth>")
@@ -457,27 +354,27 @@ class Suite:
         self.watcher_still_answers()
 
     def malformed_xml(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.open()
         r.send('<message><body>unclosed</message>')
         r.stream_error('not-well-formed')
         self.watcher_still_answers()
 
     def dtd(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.send("<?xml version='1.0'?><!DOCTYPE lol [<!ENTITY lol 'lol'>]>" + header()[len("<?xml version='1.0'?>"):])
         r.stream_error('restricted-xml')
         self.watcher_still_answers()
 
     def oversized_stanza(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.login('dave')
         r.send(f"<message to='carol@{DOMAIN}'><body>" + 'a' * 20000 + '</body></message>')
         r.stream_error('policy-violation')
         self.watcher_still_answers()
 
     def flood(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.login('dave')
         stanza = f"<message to='nobody@{DOMAIN}' type='headline'/>"
         try:
@@ -489,14 +386,14 @@ class Suite:
         self.watcher_still_answers()
 
     def spoofed_from(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.login('dave')
         r.send(f"<message from='carol@{DOMAIN}/x' to='bob@{DOMAIN}'><body>spoof</body></message>")
         r.stream_error('invalid-from')
         self.watcher_still_answers()
 
     def own_bare_from_is_accepted(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         full = r.login('dave', resource='own')
         r.send(f"<iq type='get' id='p1' from='dave@{DOMAIN}' to='{DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>")
         m = r.expect(r"<iq[^>]*id=.p1.[^>]*>|<iq[^>]*id=.p1.[^>]*/>")
@@ -505,28 +402,28 @@ class Suite:
         r.close()
 
     def wrong_host(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.send(header(to='other.test'))
         r.stream_error('host-unknown')
 
     def wrong_namespace(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.send(header(ns='jabber:server'))
         r.stream_error('invalid-namespace')
 
     def old_version(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.send(header(version='0.9'))
         r.stream_error('unsupported-version')
 
     def stanza_before_auth(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.open()
         r.send(f"<message to='carol@{DOMAIN}'><body>x</body></message>")
         r.stream_error('not-authorized')
 
     def auth_timeout(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         started = time.monotonic()
         r.open()
         r.stream_error('connection-timeout', timeout=AUTH_TIMEOUT_S + 10)
@@ -534,9 +431,9 @@ class Suite:
         self.watcher_still_answers()
 
     def resource_conflict(self):
-        first = Raw(self.s.starttls_port)
+        first = Raw(self.s.c2s_port)
         first.login('dave', resource='same')
-        second = Raw(self.s.starttls_port)
+        second = Raw(self.s.c2s_port)
         jid = second.login('dave', resource='same')
         assert jid == f'dave@{DOMAIN}/same', jid
         first.stream_error('conflict')
@@ -545,7 +442,7 @@ class Suite:
         second.close()
 
     def whitespace_keepalive_and_client_close(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.login('dave')
         r.send(' \n ')
         r.send(f"<iq type='get' id='p3' to='{DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -559,7 +456,7 @@ class Suite:
         try:
             refused = None
             for i in range(MAX_PER_IP + 5):
-                r = Raw(self.s.starttls_port)
+                r = Raw(self.s.c2s_port)
                 socks.append(r)
                 r.send(header())
                 m = r.expect(r'<stream:features|<stream:error>')
@@ -575,7 +472,7 @@ class Suite:
         self.watcher_still_answers()
 
     def graceful_shutdown(self):
-        r = Raw(self.s.starttls_port)
+        r = Raw(self.s.c2s_port)
         r.login('dave')
         self.s.proc.send_signal(signal.SIGTERM)
         r.stream_error('system-shutdown')
@@ -587,13 +484,17 @@ class Suite:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
-    ap.add_argument('--provision', required=True)
     args = ap.parse_args()
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    server = Server(args.waitlistd, args.provision)
-    suite = Suite(server, loop)
+    results = Results()
+    try:
+        server = start_server(args.waitlistd)
+    except Exception as e:  # noqa: BLE001
+        results.failed_one('waitlistd starts with its four users', e)
+        sys.exit(results.finish())
+    suite = Suite(server, loop, results)
     try:
         suite.run('slixmpp logs in over STARTTLS with SCRAM-SHA-1 and SCRAM-SHA-256, uses the server and chats',
                   lambda: suite.slixmpp_login('SCRAM-SHA-1', 'SCRAM-SHA-256', False))
@@ -629,18 +530,14 @@ def main():
             suite.run(name, fn)
         loop.run_until_complete(disconnect(suite.watcher))
         suite.run('SIGTERM closes streams with system-shutdown and exits 0', suite.graceful_shutdown)
-    except Exception:
-        suite.failed += 1
-        traceback.print_exc()
+    except Exception:  # noqa: BLE001 - counted, and the log shown
+        results.failed_one('the suite runs to its end', trace=True)
     finally:
-        if server.proc.poll() is None:
-            server.proc.kill()
-            server.proc.wait()
-        if suite.failed:
-            print('--- waitlistd log (last 80 lines) ---')
-            print('\n'.join(server.log_text().splitlines()[-80:]))
-    print(f'RESULT: {suite.passed} passed, {suite.failed} failed')
-    sys.exit(1 if suite.failed else 0)
+        server.kill()
+        if results.failed:
+            server.print_log(80)
+        server.cleanup()
+    sys.exit(results.finish())
 
 
 if __name__ == '__main__':

@@ -6,8 +6,6 @@
 #   tests/bench/c2s/bench_vs_prosody.sh [-n USERS] [-c LOGIN_CONCURRENCY] [-p PING_CONCURRENCY]
 #       [-t PING_SECONDS] [-i IDLE_SECONDS] [-j CLIENT_THREADS] [-b BUILD_DIR] [-w WAITLISTD]
 #       [-o REPORT_FILE] [-N]
-#   WL_PROVISION=PATH: create waitlistd's accounts with the integration tests' store tool
-#       (wl-test-provision --config FILE JID PASSWORD) instead of the admin API.
 #
 # Defaults: 1000 users, login concurrency 50, ping concurrency 50, 10 s of pings, 5 s idle,
 # 1 client thread, build dir "build", waitlistd = BUILD_DIR/server/waitlistd.
@@ -185,14 +183,6 @@ provision_waitlistd() {
   fi
 }
 
-# Before the admin API exists: the integration tests' tool that writes one account straight
-# into the Store named by the configuration (tests/integration/provision_account.cpp), one
-# process per user, two at a time; run before waitlistd starts. WL_PROVISION=PATH picks it.
-provision_waitlistd_store() {
-  local cfg=$1
-  seq 1 "$users" | xargs -P 2 -I{} "$provision_tool" --config "$cfg" "$prefix{}@$domain" "$password" >/dev/null
-}
-
 measure_waitlistd() {
   local dir=$work/waitlistd port http pid
   if [ ! -x "$waitlistd" ]; then
@@ -231,23 +221,17 @@ rate_bytes_burst = 100000000
 [log]
 level = "warn"
 CFG
-  local t0=$SECONDS provision_tool=${WL_PROVISION:-}
-  if [ -n "$provision_tool" ]; then
-    provision_waitlistd_store "$dir/waitlistd.toml" || { echo "waitlistd: $provision_tool failed" >&2; return 1; }
-    echo "waitlistd: $users accounts written by $provision_tool in $((SECONDS - t0)) s"
-  fi
+  local t0
   "$waitlistd" --config "$dir/waitlistd.toml" >"$dir/stdout.log" 2>&1 </dev/null &
   pid=$!
   started_pids+=("$pid")
   if ! wait_port "$port" "$pid"; then
     echo "waitlistd did not start:" >&2; tail -20 "$dir/stdout.log" >&2; return 1
   fi
-  if [ -z "$provision_tool" ]; then
-    t0=$SECONDS
-    wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
-    provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
-    echo "waitlistd: $users accounts created through the admin API in $((SECONDS - t0)) s"
-  fi
+  t0=$SECONDS
+  wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
+  provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
+  echo "waitlistd: $users accounts created through the admin API in $((SECONDS - t0)) s"
   echo "waitlistd pid $pid on 127.0.0.1:$port"
   if ! run_bench waitlistd "$port" "$pid"; then
     echo "waitlistd log (last lines):" >&2; tail -8 "$dir/stdout.log" >&2; stop_pid "$pid"; return 1

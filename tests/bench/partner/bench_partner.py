@@ -14,36 +14,31 @@ import argparse
 import asyncio
 import logging
 import os
-import ssl
 import statistics
 import sys
 import time
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'integration', 'partner'))
 
-import slixmpp  # noqa: E402
+from partner_harness import Instance  # noqa: E402 - puts tests/support on the path
 from slixmpp.xmlstream.handler import Callback  # noqa: E402
 from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
-
-from partner_harness import Instance  # noqa: E402
+import xmpp_client  # noqa: E402
 
 NS = 'http://jabber.org/protocol/waitinglist'
 PASSWORD = 'bench password'
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(xmpp_client.Client):
+    """Notes when each JID push arrives: the end of one latency sample."""
+
     def __init__(self, jid, service):
-        super().__init__(jid, PASSWORD)
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.service = service
-        self.ready = asyncio.Event()
+        super().__init__(jid, PASSWORD, service=service)
         self.pushed = {}     # item id -> arrival time
         self.waiters = {}
-        self.register_handler(Callback('push', MatchXPath('{jabber:client}message/{%s}waitlist' % NS), self._push))
-        self.add_event_handler('session_start', lambda _e: (self.send_presence(), self.ready.set()))
+        self.register_handler(Callback('push time', MatchXPath('{jabber:client}message/{%s}waitlist' % NS),
+                                       self._push))
 
     def _push(self, msg):
         item = msg.xml.find('{%s}waitlist/{%s}item' % (NS, NS))
@@ -56,12 +51,9 @@ class Client(slixmpp.ClientXMPP):
             fut.set_result(now)
 
     async def add(self, number):
-        iq = self.Iq()
-        iq['type'] = 'set'
-        iq['to'] = self.service
-        iq.append(ET.fromstring("<query xmlns='%s'><item><uri scheme='tel'>%s</uri></item></query>" % (NS, number)))
-        resp = await iq.send(timeout=60)
-        return resp.xml.find('{%s}query/{%s}item' % (NS, NS)).get('id')
+        resp = await self.iq('set', "<query xmlns='%s'><item><uri scheme='tel'>%s</uri></item></query>" % (NS, number),
+                             timeout=60)
+        return resp.find('{%s}query/{%s}item' % (NS, NS)).get('id')
 
 
 async def run(sp, partner, items, window):
@@ -72,8 +64,8 @@ async def run(sp, partner, items, window):
     print('registered %d contacts at partner.test in %.1f s' % (items, time.monotonic() - t0), flush=True)
     sp.create_account('bench@sp.test', PASSWORD)
     c = Client('bench@sp.test', sp.service)
-    c.connect(address=('127.0.0.1', sp.c2s_port))
-    await asyncio.wait_for(c.ready.wait(), 20)
+    c.connect(address=('127.0.0.1', sp.c2s_port), force_starttls=True)
+    await asyncio.wait_for(c.started, 20)
     # One warm-up add opens the s2s streams both ways (dialback) outside the measurement.
     warm = '+33699999999'
     partner.create_account('warm@partner.test', PASSWORD, ['tel:' + warm])

@@ -179,8 +179,8 @@ def main():
         try:
             server.start()
             server.bulk_accounts(PREFIX, 1, args.users, PASSWORD)
-            server._provision('items', PREFIX, DOMAIN, '1', str(args.users), str(args.items))
-            results.append(run_client(args, 'waitlistd-' + backend, server.port, DOMAIN, NS, SERVICE,
+            server.bulk_items(PREFIX, 1, args.users, args.items)
+            results.append(run_client(args, 'waitlistd-' + backend, server.c2s_port, DOMAIN, NS, SERVICE,
                                       server.proc.pid))
         finally:
             server.cleanup()

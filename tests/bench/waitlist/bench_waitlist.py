@@ -38,7 +38,7 @@ PASSWORD = 'bench-password'
 
 async def login_all(server, prefix, first, count, concurrency=64):
     sem = asyncio.Semaphore(concurrency)
-    clients = [LiteClient('127.0.0.1', server.port, DOMAIN, '%s%d' % (prefix, i), PASSWORD)
+    clients = [LiteClient('127.0.0.1', server.c2s_port, DOMAIN, '%s%d' % (prefix, i), PASSWORD)
                for i in range(first, first + count)]
 
     async def one(c):
@@ -100,7 +100,7 @@ def fanout(server, client, k, tag):
     server.bulk_wait(prefix, 1, k, uri)
     setup = time.perf_counter() - t
     load = os.getloadavg()[0]
-    r = subprocess.run([client, 'fanout', '--port', str(server.port), '--domain', DOMAIN, '--users', str(k),
+    r = subprocess.run([client, 'fanout', '--port', str(server.c2s_port), '--domain', DOMAIN, '--users', str(k),
                         '--password', PASSWORD, '--prefix', prefix, '--http-port', str(server.http_port),
                         '--token', server.token, '--contact', 'famous%s@%s' % (tag, DOMAIN), '--uri', uri,
                         '--service', SERVICE, '--login-concurrency', '100', '--push-timeout', '600'],
@@ -160,8 +160,7 @@ def main():
                         max_conn=max(args.fanout + [args.users]) + 200)
         try:
             server.start()
-            print('%s (operator via %s):' % (backend, 'admin API' if server.use_admin_api else
-                                             'wl_provision, registration seen at the next 1 s poll'), flush=True)
+            print('%s (operator via the admin API):' % backend, flush=True)
             asyncio.run(run_throughput(server, args))
             run_fanouts(server, args)
         finally:

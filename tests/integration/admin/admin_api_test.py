@@ -15,17 +15,16 @@ import asyncio
 import logging
 import re
 import socket
-import ssl
 import sys
 import time
 import urllib.parse
 
-from harness import DOMAIN, Results, Waitlistd
+from admin_waitlistd import DOMAIN, admin_waitlistd  # also puts tests/support on the path
+from results import Results
+from slixmpp.xmlstream import ET
+from xmpp_client import login as xmpp_login, logout
 
-logging.getLogger('slixmpp.stringprep').setLevel(logging.ERROR)
 logging.basicConfig(level=logging.CRITICAL)
-import slixmpp  # noqa: E402
-from slixmpp.xmlstream import ET  # noqa: E402
 
 NS_WL = 'http://jabber.org/protocol/waitinglist'
 WAITLIST_JID = 'waitlist.' + DOMAIN
@@ -332,45 +331,8 @@ def metrics_are_prometheus_text_with_every_family(s):
 # ---------------------------------------------------------------------------------------
 # the contact registers, seen by a real client; SCRAM keys from the API
 
-class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, mech):
-        super().__init__(jid + '/' + mech.lower(), password, sasl_mech=mech)
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.started = asyncio.get_event_loop().create_future()
-        self.inbox = asyncio.Queue()
-        self.add_event_handler('session_start', self._on_start)
-        self.add_event_handler('failed_auth', lambda *_: self._fail('authentication failed'))
-        self.add_event_handler('connection_failed', lambda *_: self._fail('connection failed'))
-        self.add_event_handler('message', lambda m: self.inbox.put_nowait(m))
-
-    def _fail(self, why):
-        if not self.started.done():
-            self.started.set_exception(AssertionError(why))
-
-    def _on_start(self, _):
-        self.send_presence()
-        if not self.started.done():
-            self.started.set_result(True)
-
-
 async def login(s, jid, password, mech):
-    c = Client(jid, password, mech)
-    c.connect(address=('127.0.0.1', s.c2s_port), force_starttls=True)
-    try:
-        await asyncio.wait_for(c.started, 20)
-    except BaseException:
-        c.disconnect()
-        raise
-    return c
-
-
-async def logout(c):
-    c.disconnect()
-    try:
-        await asyncio.wait_for(c.disconnected, 10)
-    except asyncio.TimeoutError:
-        pass
+    return await xmpp_login(jid + '/' + mech.lower(), password, s.c2s_port, mech=mech)
 
 
 def run(coro):
@@ -473,7 +435,7 @@ def metric(s, key):
 # other configurations, and stopping
 
 def an_empty_admin_token_disables_v1_with_403(binary):
-    s = Waitlistd(binary, token='').start()
+    s = admin_waitlistd(binary, token='').start()
     try:
         for method, path in (('GET', '/v1/accounts'), ('POST', '/v1/accounts'), ('GET', '/v1/partners')):
             expect_error(s, method, path, {'jid': 'x@' + DOMAIN, 'password': 'p'} if method == 'POST' else None,
@@ -481,11 +443,13 @@ def an_empty_admin_token_disables_v1_with_403(binary):
         status, _, _ = s.request('GET', '/healthz', token=None)
         expect(status, 200, 'healthz still answers')
     finally:
-        expect(s.stop(), 0, 'exit status')
+        code = s.stop()
+        s.cleanup()
+    expect(code, 0, 'exit status')
 
 
 def sigterm_stops_the_server_with_an_idle_keep_alive_connection_open(binary):
-    s = Waitlistd(binary).start()
+    s = admin_waitlistd(binary).start()
     c = s.connection()
     status, _, _ = s.request('GET', '/healthz', conn=c)
     expect(status, 200, 'healthz')
@@ -493,6 +457,7 @@ def sigterm_stops_the_server_with_an_idle_keep_alive_connection_open(binary):
     code = s.stop(timeout=15)
     elapsed = time.monotonic() - started
     c.close()
+    s.cleanup()
     expect(code, 0, 'exit status')
     assert elapsed < 10, f'stop took {elapsed:.1f} s'
     try:
@@ -508,12 +473,11 @@ def main():
     args = ap.parse_args()
     asyncio.set_event_loop(asyncio.new_event_loop())
     results = Results()
-    s = Waitlistd(args.waitlistd)
+    s = admin_waitlistd(args.waitlistd)
     try:
         s.start()
     except Exception as e:  # noqa: BLE001
-        print(f'FAIL waitlistd starts: {e}')
-        results.failed += 1
+        results.failed_one('waitlistd starts', e)
         return results.finish()
     try:
         for fn in (healthz_answers_ok, readyz_answers_ready, unknown_path_is_404_and_wrong_method_is_405,
@@ -536,7 +500,8 @@ def main():
         if code != 0:
             print(f'FAIL waitlistd exits 0 on SIGTERM: got {code}')
             results.failed += 1
-            print(s.log_text()[-4000:])
+            s.print_log()
+        s.cleanup()
     results.run('an empty admin token disables v1 with 403', an_empty_admin_token_disables_v1_with_403, args.waitlistd)
     results.run('sigterm stops the server with an idle keep alive connection open',
                 sigterm_stops_the_server_with_an_idle_keep_alive_connection_open, args.waitlistd)

@@ -11,18 +11,20 @@ import re
 import subprocess
 import sys
 
-from harness import DOMAIN, Results, Waitlistd, free_port
+from admin_waitlistd import DOMAIN, admin_waitlistd  # also puts tests/support on the path
+from results import Results
+from waitlistd import free_port
 
 
 class Ctl:
+    """waitlistctl against the server, or with another configuration: (status, stdout, stderr)."""
+
     def __init__(self, binary, server):
-        self.binary = binary
+        self.binary = server.waitlistctl = binary
         self.s = server
 
     def __call__(self, *words, config=None, stdin=None):
-        p = subprocess.run([self.binary, '--config', config or self.s.config, *words], input=stdin,
-                           capture_output=True, text=True, timeout=60)
-        return p.returncode, p.stdout, p.stderr
+        return self.s.ctl(*words, config=config, stdin=stdin)
 
 
 def expect_ok(result, stdout_re):
@@ -125,12 +127,11 @@ def main():
     ap.add_argument('--waitlistctl', required=True)
     args = ap.parse_args()
     results = Results()
-    s = Waitlistd(args.waitlistd)
+    s = admin_waitlistd(args.waitlistd)
     try:
         s.start()
     except Exception as e:  # noqa: BLE001
-        print(f'FAIL waitlistd starts: {e}')
-        results.failed += 1
+        results.failed_one('waitlistd starts', e)
         return results.finish()
     ctl = Ctl(args.waitlistctl, s)
     try:
@@ -140,8 +141,9 @@ def main():
             results.run('waitlistctl ' + fn.__name__.replace('_', ' '), fn, ctl, s)
     finally:
         if s.stop() != 0:
-            print('FAIL waitlistd exits 0 on SIGTERM')
-            results.failed += 1
+            results.failed_one('waitlistd exits 0 on SIGTERM')
+            s.print_log()
+        s.cleanup()
     return results.finish()
 
 

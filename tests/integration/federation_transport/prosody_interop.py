@@ -21,65 +21,19 @@ import logging
 import os
 import queue
 import shutil
-import signal
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-logging.getLogger('slixmpp.stringprep').setLevel(logging.ERROR)
-import slixmpp  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'support'))
+from prosody import Dnsmasq, Prosody, self_signed, xmpp_server_records  # noqa: E402
+from results import Results  # noqa: E402
+from waitlistd import free_port  # noqa: E402
+from xmpp_client import login, logout  # noqa: E402
 
-passed = 0
-failed = 0
-
-
-def check(name, ok, detail=''):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f'PASS {name}', flush=True)
-    else:
-        failed += 1
-        print(f'FAIL {name} {detail}', flush=True)
-
-
-def free_port():
-    while True:
-        t = socket.socket()
-        t.bind(('127.0.0.1', 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(('127.0.0.1', port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-
-
-def wait_port(port, limit=10.0):
-    end = time.time() + limit
-    while time.time() < end:
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def self_signed(directory, domain):
-    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-                    '-nodes', '-days', '2', '-subj', f'/CN={domain}',
-                    '-addext', f'subjectAltName=DNS:{domain},DNS:*.{domain}',
-                    '-keyout', f'{directory}/{domain}.key', '-out', f'{directory}/{domain}.crt'],
-                   check=True, capture_output=True)
+logging.basicConfig(level=logging.CRITICAL)
 
 
 class FedPeer:
@@ -126,40 +80,28 @@ class FedPeer:
             self.seen.append(self.lines.get())
 
 
-class Alice(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, when_online):
-        super().__init__(jid, password)
-        self.when_online = when_online
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.ping_result = None
-        self.got_message = None
-        self.add_event_handler('session_start', self.on_start)
-        self.add_event_handler('message', self.on_message)
-
-    def on_message(self, msg):
-        if msg['body']:
-            self.got_message = (str(msg['from']), msg['body'])
-
-    async def on_start(self, _):
-        self.send_presence()
-        iq = self.make_iq_get(ito='sp.test')
-        iq.append(slixmpp.xmlstream.ET.Element('{urn:xmpp:ping}ping'))
+async def alice_session(port, when_online):
+    """alice@a.test pings sp.test, writes to bob@sp.test, calls when_online, and waits for a
+    message with a body: (the ping's answer, (from, body) of that message)."""
+    try:
+        alice = await login('alice@a.test/interop', 'secret', port)
+    except (AssertionError, asyncio.TimeoutError) as e:
+        return 'no login: %r' % e, None
+    try:
+        reply = await alice.iq('get', "<ping xmlns='urn:xmpp:ping'/>", to='sp.test')
+        ping = 'timeout' if reply is None else reply.get('type')
+        alice.send_message(mto='bob@sp.test', mbody='hello from prosody', mtype='chat')
+        when_online()
+        # fed_peer's message comes over the stream it opened to a.test.
         try:
-            reply = await iq.send(timeout=20)
-            self.ping_result = reply['type']
-        except slixmpp.exceptions.IqError as e:
-            self.ping_result = 'error: ' + str(e.iq['error']['condition'])
-        except slixmpp.exceptions.IqTimeout:
-            self.ping_result = 'timeout'
-        self.send_message(mto='bob@sp.test', mbody='hello from prosody', mtype='chat')
-        self.when_online()
-        # Wait for fed_peer's message to come over its outgoing stream.
-        for _ in range(200):
-            if self.got_message:
-                break
-            await asyncio.sleep(0.1)
-        self.disconnect()
+            while True:
+                m = await asyncio.wait_for(alice.inbox.get(), 20)
+                if m['body']:
+                    return ping, (str(m['from']), m['body'])
+        except asyncio.TimeoutError:
+            return ping, None
+    finally:
+        await logout(alice)
 
 
 def main():
@@ -169,69 +111,27 @@ def main():
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix='wl-prosody-interop.')
-    dns_port, c2s_port, prosody_s2s, our_s2s = free_port(), free_port(), free_port(), free_port()
-    procs = []
+    results = Results()
+    check = results.check
+    dns = Dnsmasq(work)
+    prosody = Prosody(work, 'a.test', {'alice': 'secret'})
+    our_s2s = free_port()
     peer = None
     try:
         # DNS: what a deployment publishes, on a private port.
-        with open(f'{work}/dnsmasq.conf', 'w') as f:
-            f.write(f'port={dns_port}\nlisten-address=127.0.0.1\nbind-interfaces\nno-resolv\nno-hosts\nno-poll\n'
-                    f'local=/test/\nuser=root\nhost-record=a.test,127.0.0.1\nhost-record=sp.test,127.0.0.1\n'
-                    f'srv-host=_xmpp-server._tcp.a.test,a.test,{prosody_s2s},0,5\n'
-                    f'srv-host=_xmpp-server._tcp.sp.test,sp.test,{our_s2s},0,5\n')
-        dns = subprocess.Popen(['dnsmasq', '--keep-in-foreground', f'--conf-file={work}/dnsmasq.conf',
-                                f'--pid-file={work}/dnsmasq.pid', f'--log-facility={work}/dnsmasq.log',
-                                '--log-queries'])
-        procs.append(dns)
-        if not wait_port(dns_port):
+        if not dns.start(xmpp_server_records('a.test', prosody.s2s_port) + xmpp_server_records('sp.test', our_s2s)):
             check('dnsmasq starts', False)
-            return
+            return results.finish()
 
         # Prosody for a.test: STARTTLS required, self-signed certificate, so dialback.
-        os.makedirs(f'{work}/prosody/data')
-        os.makedirs(f'{work}/prosody/certs')
-        self_signed(f'{work}/prosody/certs', 'a.test')
-        pdir = f'{work}/prosody'
-        cfg = f'{pdir}/prosody.cfg.lua'
-        with open(cfg, 'w') as f:
-            f.write(f'''pidfile = "{pdir}/prosody.pid"
-data_path = "{pdir}/data"
-certificates = "{pdir}/certs"
-admin_socket = "{pdir}/admin.sock"
-log = {{ debug = "{pdir}/prosody.log"; }}
-run_as_root = true
-interfaces = {{ "127.0.0.1" }}
-c2s_ports = {{ {c2s_port} }}
-s2s_ports = {{ {prosody_s2s} }}
-c2s_direct_tls_ports = {{}}
-s2s_direct_tls_ports = {{}}
-https_ports = {{}}
-http_ports = {{}}
-modules_enabled = {{ "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "posix"; }}
-modules_disabled = {{ "offline"; }}
-authentication = "internal_hashed"
-storage = "internal"
-allow_registration = false
-c2s_require_encryption = true
-s2s_require_encryption = true
-s2s_secure_auth = false
-unbound = {{ resolvconf = false; hoststxt = false; forward = "127.0.0.1@{dns_port}";
-  options = {{ ["local-zone:"] = "test. transparent"; ["do-not-query-localhost:"] = "no"; }} }}
-VirtualHost "a.test"
-''')
-        subprocess.run(['prosodyctl', '--config', cfg, 'register', 'alice', 'a.test', 'secret'],
-                       check=True, capture_output=True)
-        prosody = subprocess.Popen(['prosody', '-F', '--config', cfg], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
-        procs.append(prosody)
-        if not wait_port(c2s_port):
+        if not prosody.start(dns.port):
             check('prosody starts', False)
-            return
+            return results.finish()
 
         # Our side: fed_peer for sp.test, resolving through the same DNS.
         self_signed(work, 'sp.test')
         peer = FedPeer([args.fed_peer, '--domain', 'sp.test', '--listen', f'127.0.0.1:{our_s2s}',
-                        '--nameserver', f'127.0.0.1:{dns_port}', '--cert', f'{work}/sp.test.crt',
+                        '--nameserver', f'127.0.0.1:{dns.port}', '--cert', f'{work}/sp.test.crt',
                         '--key', f'{work}/sp.test.key', '--secret', 'interop dialback secret'])
         check('fed_peer starts', peer.wait_for(lambda l: l == 'READY', 10) is not None)
 
@@ -243,21 +143,15 @@ VirtualHost "a.test"
 
         # 2-4. Prosody initiates, with a real client behind it; once she is online, we
         # send her a message over the stream we opened in 1.
-        alice = Alice('alice@a.test/interop', 'secret',
-                      lambda: peer.send('message bob@sp.test alice@a.test/interop wl-msg-1 hello from waitlistd'))
-        alice.connect(address=('127.0.0.1', c2s_port), force_starttls=True)
-        loop = asyncio.get_event_loop()
-        try:
-            loop.run_until_complete(asyncio.wait_for(alice.disconnected, 60))
-        except asyncio.TimeoutError:
-            pass
-        check("alice's ping to sp.test is answered by our side", alice.ping_result == 'result',
-              str(alice.ping_result))
+        ping, got_message = asyncio.get_event_loop().run_until_complete(alice_session(
+            prosody.c2s_port,
+            lambda: peer.send('message bob@sp.test alice@a.test/interop wl-msg-1 hello from waitlistd')))
+        check("alice's ping to sp.test is answered by our side", ping == 'result', str(ping))
         got = peer.wait_for(lambda l: l.startswith('RECV') and 'hello from prosody' in l, 10)
         check("alice's message reaches sp.test with her full JID", got is not None and 'alice@a.test/interop' in got,
               got or 'nothing received')
-        check('our message reaches the Prosody user', alice.got_message is not None and
-              alice.got_message[1] == 'hello from waitlistd', str(alice.got_message))
+        check('our message reaches the Prosody user', got_message is not None and
+              got_message[1] == 'hello from waitlistd', str(got_message))
 
         # 5. How the two directions were authenticated.
         peer.send('stats')
@@ -265,8 +159,7 @@ VirtualHost "a.test"
         check('Prosody authenticated to us by dialback', 'dialback_ok=' in stats and ' dialback_ok=0' not in stats,
               stats)
         check('nothing was refused or bounced', ' bounced=0' in stats and ' rejected_in=0' in stats, stats)
-        with open(f'{pdir}/prosody.log', errors='replace') as f:
-            plog = f.read()
+        plog = prosody.log_text()
         check('Prosody accepted our dialback key (its incoming stream from sp.test)',
               'connection sp.test->a.test is now authenticated for sp.test' in plog, 'see prosody.log')
         check('we accepted Prosody\'s dialback key (its outgoing stream to sp.test)',
@@ -277,29 +170,21 @@ VirtualHost "a.test"
     finally:
         if peer:
             peer.stop()
-            if failed:
+            if results.failed:
                 print('--- fed_peer output ---')
                 print('\n'.join(peer.seen))
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if failed and os.path.exists(f'{work}/prosody/prosody.log'):
+        prosody.stop()
+        dns.stop()
+        if results.failed:
             print('--- prosody.log (s2s lines, last 60) ---')
-            with open(f'{work}/prosody/prosody.log', errors='replace') as f:
-                lines = [l for l in f if 's2s' in l or 'dialback' in l]
+            lines = [l for l in prosody.log_text().splitlines(True) if 's2s' in l or 'dialback' in l]
             print(''.join(lines[-60:]))
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print('work directory kept:', work)
-        print(f'RESULT: {passed} passed, {failed} failed', flush=True)
-    sys.exit(1 if failed else 0)
+    return results.finish()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

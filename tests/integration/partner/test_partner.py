@@ -13,20 +13,15 @@ import asyncio
 import logging
 import os
 import sqlite3
-import ssl
 import sys
 import time
-import traceback
-import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import slixmpp  # noqa: E402
-from slixmpp.exceptions import IqError  # noqa: E402
-from slixmpp.xmlstream.handler import Callback  # noqa: E402
-from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
-
-from partner_harness import Instance, issue_cert, make_ca  # noqa: E402
+from partner_harness import Instance, issue_cert, make_ca  # noqa: E402 - puts tests/support on the path
+from results import Results  # noqa: E402
+from scenarios import Failure, Scenarios, check, show  # noqa: E402
+from xmpp_client import login, logout  # noqa: E402
 
 NS = 'http://jabber.org/protocol/waitinglist'
 STANZAS_NS = 'urn:ietf:params:xml:ns:xmpp-stanzas'
@@ -37,53 +32,6 @@ PUSH_TIMEOUT = 30
 
 def q(tag, ns=NS):
     return '{%s}%s' % (ns, tag)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def show(el):
-    return ET.tostring(el, encoding='unicode') if el is not None else 'None'
-
-
-class User(slixmpp.ClientXMPP):
-    def __init__(self, jid, service):
-        super().__init__(jid, PASSWORD)
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.service = service
-        self.pushes = asyncio.Queue()
-        self.ready = asyncio.Event()
-        self.register_handler(Callback('waitlist push', MatchXPath('{%s}message/%s' % (CLIENT, q('waitlist'))),
-                                       lambda msg: self.pushes.put_nowait(msg.xml)))
-        self.add_event_handler('session_start', self._on_start)
-
-    async def _on_start(self, _event):
-        self.send_presence()
-        self.ready.set()
-
-    async def iq(self, type_, payload_xml, to=None):
-        iq = self.Iq()
-        iq['type'] = type_
-        iq['to'] = to or self.service
-        iq.append(ET.fromstring(payload_xml))
-        try:
-            resp = await iq.send(timeout=20)
-        except IqError as e:
-            resp = e.iq
-        return resp.xml
-
-    async def next_push(self, timeout=PUSH_TIMEOUT):
-        try:
-            return await asyncio.wait_for(self.pushes.get(), timeout)
-        except asyncio.TimeoutError:
-            raise Failure('no push within %s s' % timeout)
 
 
 def add_xml(value, scheme='tel'):
@@ -151,19 +99,15 @@ class World:
         return await self.login(inst, jid)
 
     async def login(self, inst, jid):
-        u = User(jid, inst.service)
-        u.connect(address=('127.0.0.1', inst.c2s_port))
         try:
-            await asyncio.wait_for(u.ready.wait(), 20)
+            u = await login(jid, PASSWORD, inst.c2s_port, service=inst.service)
         except asyncio.TimeoutError:
             raise Failure('%s did not log in' % jid)
         self.clients.append(u)
         return u
 
     async def close_all(self):
-        for u in self.clients:
-            u.disconnect()
-        await asyncio.sleep(0.3)
+        await logout(*self.clients)
         self.clients = []
 
 
@@ -202,14 +146,8 @@ async def wait_until(what, predicate, timeout=PUSH_TIMEOUT):
     raise Failure('timed out waiting until ' + what)
 
 
-TESTS = []
-
-
-def test(name):
-    def register(fn):
-        TESTS.append((name, fn))
-        return fn
-    return register
+SCENARIOS = Scenarios()
+test = SCENARIOS.add
 
 
 @test('a partner answers disco#info about its service, and jabber:iq:agents names it (examples 22-27)')
@@ -236,7 +174,7 @@ async def t_registered(w):
     bob = 'bob%d@partner.test' % w.counter
     u = await w.user(w.sp, 'alice')
     item_id = await add_ok(u, number)
-    check_jid_push(await u.next_push(), item_id, bob, number)
+    check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, bob, number)
     # The partner deleted its record once sp.test acknowledged the push (example 33).
     await wait_until('the partner forgot the acknowledged request',
                      lambda: not w.partner.inbound_requests(w.sp.service, 'tel:' + number))
@@ -252,7 +190,7 @@ async def t_registers_later(w):
     check(u.pushes.empty(), 'a push before the contact registered')
     carol = 'carol%d@partner.test' % w.counter
     w.partner.create_account(carol, PASSWORD, ['tel:' + number])
-    check_jid_push(await u.next_push(), item_id, carol, number)
+    check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, carol, number)
 
 
 @test('two local users waiting for one URI: one request at the partner, one push each')
@@ -268,8 +206,8 @@ async def t_two_users(w):
           'the partner holds one request per requesting service, not per user')
     dan = 'dan%d@partner.test' % w.counter
     w.partner.create_account(dan, PASSWORD, ['tel:' + number])
-    check_jid_push(await u1.next_push(), id1, dan, number)
-    check_jid_push(await u2.next_push(), id2, dan, number)
+    check_jid_push(await u1.next_push(PUSH_TIMEOUT), id1, dan, number)
+    check_jid_push(await u2.next_push(PUSH_TIMEOUT), id2, dan, number)
 
 
 @test('URI not served by the partner: item-not-found from it, the not-found push to the user (examples 30, 12)')
@@ -277,7 +215,7 @@ async def t_not_served(w):
     number = w.number('+44')
     u = await w.user(w.sp, 'alice')
     item_id = await add_ok(u, number)
-    check_error_push(await u.next_push(), item_id, 'item-not-found')
+    check_error_push(await u.next_push(PUSH_TIMEOUT), item_id, 'item-not-found')
 
 
 @test('a remote user asking a partner service gets not-authorized and no data (example 29)')
@@ -298,7 +236,7 @@ async def t_not_permitted_service(w):
     w.partner.create_account('erin%d@partner.test' % w.counter, PASSWORD, ['tel:' + number])
     u = await w.user(w.third, 'tom')
     item_id = await add_ok(u, number)
-    check_error_push(await u.next_push(), item_id, 'item-not-found')
+    check_error_push(await u.next_push(PUSH_TIMEOUT), item_id, 'item-not-found')
     check(not w.partner.inbound_requests(w.third.service), 'the partner recorded a request of a refused service')
 
 
@@ -423,15 +361,17 @@ async def t_reconcile_after_restore(w):
     w.partner.restore(backup)
     w.partner.start()
     check(not w.partner.inbound_requests(w.sp.service, uri), 'the restored partner still holds the request')
-    status, out = w.sp.ctl('partners', 'reconcile', w.partner.service)
+    status, out, err = w.sp.ctl('partners', 'reconcile', w.partner.service)
+    out += err
     check(status == 0 and ('reconciling with ' + w.partner.service) in out, 'waitlistctl: %s %s' % (status, out))
     await wait_until('the partner holds the request again', lambda: w.partner.inbound_requests(w.sp.service, uri))
     check('asked again' in w.sp.log_text(10 ** 8), 'no reconciliation report in the log')
-    status, out = w.sp.ctl('partners', 'reconcile', 'nobody.test')
+    status, out, err = w.sp.ctl('partners', 'reconcile', 'nobody.test')
+    out += err
     check(status != 0, 'reconciling with an unknown partner succeeded: ' + out)
     ivy = 'ivy%d@partner.test' % w.counter
     w.partner.create_account(ivy, PASSWORD, [uri])
-    check_jid_push(await u.next_push(), item_id, ivy, number)
+    check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, ivy, number)
 
 
 @test('reconciliation runs by itself every reconcile_interval: a request the partner lost is sent again')
@@ -461,7 +401,7 @@ async def t_reconcile_periodic(w):
         await wait_until('the partner holds the request again', lambda: partner.inbound_requests(sp.service, uri))
         joe = 'joe%d@rpartner.test' % w.counter
         partner.create_account(joe, PASSWORD, [uri])
-        check_jid_push(await u.next_push(), item_id, joe, number)
+        check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, joe, number)
     finally:
         await w.close_all()
         sp.cleanup()
@@ -498,7 +438,7 @@ async def t_reconcile_on_stream(w):
               'not triggered by the stream:\n' + sp.log_text())
         max_ = 'max%d@spartner.test' % w.counter
         partner.create_account(max_, PASSWORD, [uri])
-        check_jid_push(await u.next_push(), item_id, max_, number)
+        check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, max_, number)
     finally:
         await w.close_all()
         sp.cleanup()
@@ -527,7 +467,7 @@ async def t_discovered_partner(w):
               sp.log_text(10 ** 8), 'discovery not reported:\n' + sp.log_text())
         kim = 'kim%d@dpartner.test' % w.counter
         partner.create_account(kim, PASSWORD, ['tel:' + number])
-        check_jid_push(await u.next_push(), item_id, kim, number)
+        check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, kim, number)
         # The partner moves its service; the old address stops answering.
         partner.stop()
         partner.service = moved
@@ -565,7 +505,7 @@ async def t_certificates(w):
         contact = 'cert%d@certpartner.test' % w.counter
         u = await w.user(sp, 'alice')
         item_id = await add_ok(u, number)
-        check_jid_push(await u.next_push(), item_id, contact, number)
+        check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, contact, number)
         for inst in (sp, partner):
             check('SASL EXTERNAL' in inst.log_text(200000) and 'dialback)' not in inst.log_text(200000),
                   '%s did not authenticate its streams by certificate only:\n%s' % (inst.domain, inst.log_text()))
@@ -573,25 +513,6 @@ async def t_certificates(w):
         await w.close_all()
         sp.cleanup()
         partner.cleanup()
-
-
-async def run_all(world, only):
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and only not in name:
-            continue
-        try:
-            await asyncio.wait_for(fn(world), 150)
-            print('PASS %s' % name, flush=True)
-            passed += 1
-        except Exception as e:  # noqa: BLE001 - every failure is reported and counted
-            print('FAIL %s: %s' % (name, e), flush=True)
-            if not isinstance(e, Failure):
-                traceback.print_exc()
-            failed += 1
-        finally:
-            await world.close_all()
-    return passed, failed
 
 
 def main():
@@ -603,18 +524,16 @@ def main():
     args = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.CRITICAL)
     world = World(args.waitlistd)
-    passed = failed = 0
+    results = Results()
     try:
         world.start()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        passed, failed = loop.run_until_complete(run_all(world, args.only))
+        loop.run_until_complete(SCENARIOS.run(world, args.only, timeout=150, results=results))
     except Exception as e:  # noqa: BLE001
-        failed += 1
-        print('FAIL setup: %s' % e)
-        traceback.print_exc()
+        results.failed_one('setup', e, trace=True)
     finally:
-        if failed:
+        if results.failed:
             for i in world.instances():
                 print('--- %s log (tail) ---\n%s' % (i.domain, i.log_text()))
         if args.keep:
@@ -623,8 +542,7 @@ def main():
                 print('kept', i.dir)
         else:
             world.cleanup()
-    print('RESULT: %d passed, %d failed' % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(results.finish())
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """End-to-end tests of the WaitingListService for IM users (XEP-0130 §§3, 4.1): a real
 waitlistd, real clients (python3-slixmpp; a small asyncio client for the thousand-user
-run), the operator's side through the admin API or, until it exists, the same Store.
+run), the operator's side through the admin API (and, for a registration while the server is
+down and for a thousand accounts at once, wl_provision on the same database).
 
     test_waitlist.py --waitlistd PATH --provision PATH --backend sqlite|postgresql [--pg-harness PATH]
 
@@ -14,86 +15,26 @@ import argparse
 import asyncio
 import logging
 import os
-import ssl
 import sys
 import time
-import traceback
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import slixmpp  # noqa: E402
-from slixmpp.exceptions import IqError, IqTimeout  # noqa: E402
-from slixmpp.xmlstream.handler import Callback  # noqa: E402
-from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
-
-from harness import DOMAIN, NS, SERVICE, STANZAS_NS, Server  # noqa: E402
+from harness import DOMAIN, NS, SERVICE, STANZAS_NS, Server  # noqa: E402 - puts tests/support on the path
 from lite_client import LiteClient  # noqa: E402
+from results import Results  # noqa: E402
+from scenarios import Failure, Scenarios, check, show  # noqa: E402
+from xmpp_client import login, logout  # noqa: E402
 
 CLIENT = 'jabber:client'
 PASSWORD = 'correct horse battery staple'
-PUSH_TIMEOUT = 20     # generous: a registration through wl_provision waits for the next poll
+PUSH_TIMEOUT = 20     # generous: a registration made while the server was down waits for its start
 QUIET_PERIOD = 2.5    # how long "no further push" is watched (more than two dispatcher polls)
 
 
 def q(tag, ns=NS):
     return '{%s}%s' % (ns, tag)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def show(el):
-    return ET.tostring(el, encoding='unicode') if el is not None else 'None'
-
-
-class User(slixmpp.ClientXMPP):
-    def __init__(self, jid, password=PASSWORD):
-        super().__init__(jid, password)
-        # Loopback, self-signed certificate of the server under test.
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        self.pushes = asyncio.Queue()
-        self.other_messages = asyncio.Queue()
-        self.ready = asyncio.Event()
-        self.register_handler(Callback('waitlist push', MatchXPath('{%s}message/%s' % (CLIENT, q('waitlist'))),
-                                       lambda msg: self.pushes.put_nowait(msg.xml)))
-        self.add_event_handler('session_start', self._on_start)
-
-    async def _on_start(self, _event):
-        self.send_presence()
-        self.ready.set()
-
-    async def iq(self, type_, payload_xml, to=SERVICE):
-        iq = self.Iq()
-        iq['type'] = type_
-        if to:
-            iq['to'] = to
-        iq.append(ET.fromstring(payload_xml))
-        try:
-            resp = await iq.send(timeout=15)
-        except IqError as e:
-            resp = e.iq
-        return resp.xml
-
-    async def next_push(self, timeout=PUSH_TIMEOUT):
-        try:
-            return await asyncio.wait_for(self.pushes.get(), timeout)
-        except asyncio.TimeoutError:
-            raise Failure('no JID push within %s s' % timeout)
-
-    async def no_push(self, period=QUIET_PERIOD):
-        try:
-            msg = await asyncio.wait_for(self.pushes.get(), period)
-        except asyncio.TimeoutError:
-            return
-        raise Failure('an unexpected push arrived: ' + show(msg))
 
 
 class Context:
@@ -113,21 +54,15 @@ class Context:
         return await self.login(jid)
 
     async def login(self, jid):
-        u = User(jid)
-        u.connect(address=('127.0.0.1', self.server.port))
         try:
-            await asyncio.wait_for(u.ready.wait(), 20)
+            u = await login(jid, PASSWORD, self.server.c2s_port, service=SERVICE)
         except asyncio.TimeoutError:
             raise Failure('%s did not log in' % jid)
         self.clients.append(u)
         return u
 
     async def logout(self, u):
-        u.disconnect()
-        try:
-            await asyncio.wait_for(u.disconnected, 10)
-        except (asyncio.TimeoutError, TypeError):
-            await asyncio.sleep(0.5)
+        await logout(u)
         if u in self.clients:
             self.clients.remove(u)
 
@@ -196,14 +131,8 @@ def check_push(msg, item_id, jid, scheme, value, name=None):
 
 # ---- the tests (XEP-0130 examples first, in the XEP's order) ----
 
-TESTS = []
-
-
-def test(name):
-    def register(fn):
-        TESTS.append((name, fn))
-        return fn
-    return register
+SCENARIOS = Scenarios()
+test = SCENARIOS.add
 
 
 def check_agents(resp):
@@ -310,8 +239,8 @@ async def t_add_registered(ctx):
     check(item.get('jid') == contact, 'the result should carry the jid: ' + show(item))
     check(item.find(q('uri')).get('scheme') == 'tel' and item.find(q('uri')).text == '3035550101', show(item))
     check(item.findtext(q('name')) == 'PSA', show(item))
-    check_push(await u.next_push(), item.get('id'), contact, 'tel', '3035550101', 'PSA')
-    await u.no_push()
+    check_push(await u.next_push(PUSH_TIMEOUT), item.get('id'), contact, 'tel', '3035550101', 'PSA')
+    await u.no_push(QUIET_PERIOD)
 
 
 @test('adding an unregistered contact returns a new id; the push comes when the contact registers (examples 12, 15)')
@@ -319,11 +248,11 @@ async def t_add_then_register(ctx):
     u = await ctx.user()
     item = await add_ok(u, 'mailto', 'editor@sp.example', 'XMPP Extensions Editor')
     check(item.get('jid') is None and len(list(item)) == 0, "the result is <item id='...'/>: " + show(item))
-    await u.no_push()
+    await u.no_push(QUIET_PERIOD)
     contact = ctx.new_name('editor')
     ctx.server.create_account(contact, PASSWORD, ['mailto:editor@sp.example'])
-    check_push(await u.next_push(), item.get('id'), contact, 'mailto', 'editor@sp.example', 'XMPP Extensions Editor')
-    await u.no_push()
+    check_push(await u.next_push(PUSH_TIMEOUT), item.get('id'), contact, 'mailto', 'editor@sp.example', 'XMPP Extensions Editor')
+    await u.no_push(QUIET_PERIOD)
 
 
 @test('retrieve lists the user\'s items with id, uri, name, and the jid once found (examples 7-8)')
@@ -333,7 +262,7 @@ async def t_retrieve(ctx):
     ctx.server.create_account(found, PASSWORD, ['tel:+13035550103'])
     a = await add_ok(u, 'tel', '3035550103', 'PSA')
     b = await add_ok(u, 'mailto', 'someone@sp.example', 'XMPP Extensions Editor')
-    await u.next_push()
+    await u.next_push(PUSH_TIMEOUT)
     items = result_items(await u.iq('get', RETRIEVE))
     by_id = {i.get('id'): i for i in items}
     check(set(by_id) == {a.get('id'), b.get('id')}, 'items: %s' % [show(i) for i in items])
@@ -384,7 +313,7 @@ async def t_remove_unknown(ctx):
 async def t_not_found_push(ctx):
     u = await ctx.user()
     item = await add_ok(u, 'tel', '+33 1 23 45 67 89', 'contact-name')
-    msg = await u.next_push()
+    msg = await u.next_push(PUSH_TIMEOUT)
     check(msg.findtext('{%s}body' % CLIENT) == 'Sorry, we cannot find this contact.', show(msg))
     pushed = msg.find('%s/%s' % (q('waitlist'), q('item')))
     check(pushed.get('id') == item.get('id') and pushed.get('type') == 'error', show(msg))
@@ -424,7 +353,7 @@ async def t_metrics(ctx):
     ctx.server.create_account(contact, PASSWORD, ['tel:+13035550130'])
     u = await ctx.user()
     await add_ok(u, 'tel', '3035550130')  # registered already: the add itself queues the push
-    await u.next_push()
+    await u.next_push(PUSH_TIMEOUT)
     await expect_retrieve_ok(u)
     m1 = await metrics_reach(ctx, {IQ_COUNT: m0[IQ_COUNT] + 2, QUEUED: m0[QUEUED] + 1,
                                    DELIVERED: m0[DELIVERED] + 1})
@@ -442,7 +371,7 @@ async def t_metrics(ctx):
     ctx.server.create_account(ctx.new_name('back'), PASSWORD, ['tel:+13035550131'])
     m2 = await metrics_reach(ctx, {PARKED: m1[PARKED] + 1, 'waitlistd_jobs{state="parked"}': 1})
     u = await ctx.login(jid)
-    await u.next_push()
+    await u.next_push(PUSH_TIMEOUT)
     await metrics_reach(ctx, {DELIVERED: m2[DELIVERED] + 1})
 
 
@@ -472,11 +401,11 @@ async def t_offline_push(ctx):
     ctx.server.create_account(contact, PASSWORD, ['tel:+13035550110'])
     await asyncio.sleep(QUIET_PERIOD)  # the dispatcher finds nobody and parks the push
     u = await ctx.login(jid)
-    check_push(await u.next_push(), item.get('id'), contact, 'tel', '3035550110', 'Sleepy')
-    await u.no_push()
+    check_push(await u.next_push(PUSH_TIMEOUT), item.get('id'), contact, 'tel', '3035550110', 'Sleepy')
+    await u.no_push(QUIET_PERIOD)
     await ctx.logout(u)
     u = await ctx.login(jid)
-    await u.no_push()
+    await u.no_push(QUIET_PERIOD)
 
 
 @test('a national number with separators matches its E.164 registration')
@@ -486,11 +415,11 @@ async def t_formatted_number(ctx):
     contact = ctx.new_name('e164')
     ctx.server.create_account(contact, PASSWORD)
     ctx.server.add_uri(contact, 'tel:+13035550100')
-    check_push(await u.next_push(), item.get('id'), contact, 'tel', '+1 (303) 555-0100', 'Formatted')
+    check_push(await u.next_push(PUSH_TIMEOUT), item.get('id'), contact, 'tel', '+1 (303) 555-0100', 'Formatted')
     v = await ctx.user()
     national = await add_ok(v, 'tel', '(303) 555-0100')
     check(national.get('jid') == contact, 'the national form should be found at once: ' + show(national))
-    check_push(await v.next_push(), national.get('id'), contact, 'tel', '(303) 555-0100')
+    check_push(await v.next_push(PUSH_TIMEOUT), national.get('id'), contact, 'tel', '(303) 555-0100')
 
 
 @test('a restart of waitlistd between the add and the registration loses nothing: the push arrives once')
@@ -505,20 +434,18 @@ async def t_restart(ctx):
     u = await ctx.login(jid)
     contact = ctx.new_name('late')
     ctx.server.create_account(contact, PASSWORD, ['mailto:late.joiner@sp.example'])
-    check_push(await u.next_push(), item.get('id'), contact, 'mailto', 'late.joiner@sp.example', 'Late')
-    await u.no_push()
+    check_push(await u.next_push(PUSH_TIMEOUT), item.get('id'), contact, 'mailto', 'late.joiner@sp.example', 'Late')
+    await u.no_push(QUIET_PERIOD)
     # And a registration while the server is down: the push waits in the database.
     item2 = await add_ok(u, 'tel', '3035550111', 'Down')
     await ctx.close_all()
     ctx.server.stop()
     contact2 = ctx.new_name('down')
-    ctx.server.use_admin_api, saved = False, ctx.server.use_admin_api  # the API is down with the server
-    ctx.server.create_account(contact2, PASSWORD, ['tel:+13035550111'])
-    ctx.server.use_admin_api = saved
+    ctx.server.register_offline(contact2, PASSWORD, ['tel:+13035550111'])  # the API is down with the server
     ctx.server.start()
     u = await ctx.login(jid)
-    check_push(await u.next_push(), item2.get('id'), contact2, 'tel', '3035550111', 'Down')
-    await u.no_push()
+    check_push(await u.next_push(PUSH_TIMEOUT), item2.get('id'), contact2, 'tel', '3035550111', 'Down')
+    await u.no_push(QUIET_PERIOD)
 
 
 @test('a thousand users waiting for one contact are all pushed on its registration')
@@ -527,7 +454,7 @@ async def t_thousand(ctx):
     prefix = 'crowd%d_' % ctx.counter
     ctx.counter += 1
     ctx.server.bulk_accounts(prefix, 1, n, PASSWORD)
-    clients = [LiteClient('127.0.0.1', ctx.server.port, DOMAIN, '%s%d' % (prefix, i), PASSWORD)
+    clients = [LiteClient('127.0.0.1', ctx.server.c2s_port, DOMAIN, '%s%d' % (prefix, i), PASSWORD)
                for i in range(1, n + 1)]
     sem = asyncio.Semaphore(50)
 
@@ -558,27 +485,6 @@ async def t_thousand(ctx):
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
-async def run_all(server, only):
-    ctx = Context(server)
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and only not in name:
-            continue
-        t0 = time.time()
-        try:
-            await fn(ctx)
-            passed += 1
-            print('PASS %s (%.1f s)' % (name, time.time() - t0), flush=True)
-        except Exception as e:  # a failed check or anything unexpected: report, go on
-            failed += 1
-            print('FAIL %s: %s' % (name, e), flush=True)
-            if not isinstance(e, Failure):
-                traceback.print_exc()
-        finally:
-            await ctx.close_all()
-    return passed, failed
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
@@ -590,24 +496,20 @@ def main():
     args = ap.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.CRITICAL)
     server = Server(args.waitlistd, args.provision, args.backend, args.pg_harness)
-    passed = failed = 0
+    results = Results()
     try:
         server.start()
-        print('waitlistd on 127.0.0.1:%d (%s), operator via %s' % (
-            server.port, args.backend, 'the admin API' if server.use_admin_api else 'wl_provision'), flush=True)
+        print('waitlistd on 127.0.0.1:%d (%s)' % (server.c2s_port, args.backend), flush=True)
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        passed, failed = loop.run_until_complete(run_all(server, args.only))
-    except Exception as e:
-        failed += 1
-        print('FAIL setup: %s' % e)
-        traceback.print_exc()
+        loop.run_until_complete(SCENARIOS.run(Context(server), args.only, results=results))
+    except Exception as e:  # noqa: BLE001
+        results.failed_one('setup', e, trace=True)
     finally:
-        if failed:
-            print('--- waitlistd log (tail) ---\n' + server.log_text())
+        if results.failed:
+            server.print_log()
         server.cleanup()
-    print('RESULT: %d passed, %d failed' % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(results.finish())
 
 
 if __name__ == '__main__':

@@ -2,7 +2,7 @@
 # Runs ws_test.mjs with @xmpp/client installed from the pinned package-lock.json (npm ci)
 # into WORKDIR, outside the source tree. Node and npm come with the machine image; without
 # them the test fails (it does not skip): WebSocket support is part of what must be shown.
-# Usage: run_ws_test.sh SRCDIR WORKDIR --waitlistd PATH --provision PATH
+# Usage: run_ws_test.sh SRCDIR WORKDIR --waitlistd PATH
 set -u
 src=$1 work=$2
 shift 2

@@ -1,7 +1,7 @@
 // XMPP over WebSocket (RFC 7395) of waitlistd, end to end, with the real xmpp.js client.
 //
-// Starts waitlistd on free loopback ports in a temporary directory, creates accounts with
-// the test provisioning tool, then:
+// Starts waitlistd on free loopback ports in a temporary directory, creates accounts through
+// its admin API (POST /v1/accounts), then:
 // - logs in with @xmpp/client over ws://.../xmpp-websocket (SCRAM-SHA-1), binds, pings,
 //   runs disco#items, disco#info and jabber:iq:agents, and exchanges messages with a second
 //   xmpp.js user; a wrong password gets not-authorized;
@@ -13,8 +13,8 @@
 // - stops the first server with SIGTERM: the open stream gets system-shutdown, exit 0.
 //
 // Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
-// Usage: node --experimental-websocket ws_test.mjs --waitlistd PATH --provision PATH
-import { spawn, spawnSync } from "node:child_process";
+// Usage: node --experimental-websocket ws_test.mjs --waitlistd PATH
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -30,13 +30,13 @@ const NS_FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
 function arg(name) {
   const i = process.argv.indexOf(name);
   if (i < 0 || i + 1 >= process.argv.length) {
-    console.error(`usage: ws_test.mjs --waitlistd PATH --provision PATH (missing ${name})`);
+    console.error(`usage: ws_test.mjs --waitlistd PATH (missing ${name})`);
     process.exit(2);
   }
   return path.resolve(process.env.WL_TEST_CWD || ".", process.argv[i + 1]);
 }
 const WAITLISTD = arg("--waitlistd");
-const PROVISION = arg("--provision");
+const ADMIN_TOKEN = "ws-test-token";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,7 +86,7 @@ listen = ["127.0.0.1:${this.c2sPort}"]
 allow_plain = true
 [http]
 listen = ["127.0.0.1:${this.httpPort}"]
-admin_token = "ws-test-token"
+admin_token = "${ADMIN_TOKEN}"
 ${this.extraToml}
 [waitlist]
 serves = { tel = ["+1"] }
@@ -98,10 +98,6 @@ shutdown_grace = "3s"
 level = "${process.env.WL_LOG_LEVEL || "info"}"
 `,
     );
-    for (const [user, password] of Object.entries(PASSWORDS)) {
-      const r = spawnSync(PROVISION, ["--config", this.config, `${user}@${DOMAIN}`, password], { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`provisioning ${user} failed: ${r.stderr}${r.error || ""}`);
-    }
     this.logPath = path.join(this.dir, "waitlistd.log");
     const log = fs.openSync(this.logPath, "w");
     this.proc = spawn(WAITLISTD, ["--config", this.config], { stdio: ["ignore", log, log] });
@@ -114,6 +110,14 @@ level = "${process.env.WL_LOG_LEVEL || "info"}"
       await sleep(50);
     }
     this.url = `ws://127.0.0.1:${this.httpPort}/xmpp-websocket`;
+    for (const [user, password] of Object.entries(PASSWORDS)) {
+      const r = await fetch(`http://127.0.0.1:${this.httpPort}/v1/accounts`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ jid: `${user}@${DOMAIN}`, password }),
+      });
+      if (r.status !== 201) throw new Error(`POST /v1/accounts ${user}: ${r.status} ${await r.text()}`);
+    }
   }
 
   logText() {
