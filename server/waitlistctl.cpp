@@ -330,7 +330,13 @@ int partners(Client& client, const std::vector<std::string>& args)
         const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
         for (const auto& [scheme, list] : serves_by_scheme.items())
             for (const auto& entry : list) serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
-        rows.push_back({p.value("jid", std::string()).empty() ? text_of(p, "domain") + " (discovered)" : text_of(p, "jid"), serves.empty() ? "any URI not served here" : serves,
+        // A partner known by its domain alone shows the service discovered for it, if any yet.
+        std::string partner = text_of(p, "jid");
+        if (partner.empty()) {
+            partner = text_of(p, "domain") +
+                      (p.contains("service") ? " via " + text_of(p, "service") : std::string(" (service not discovered yet)"));
+        }
+        rows.push_back({partner, serves.empty() ? "any URI not served here" : serves,
                         std::to_string(p.value("inbound_requests", 0))});
     }
     if (rows.empty()) {

@@ -74,9 +74,11 @@ int main(int argc, char** argv)
             }
             server.add_stop_hook([&dispatcher] { dispatcher.stop(); });
             dispatcher.start();
-            auto http = wl::server::http::make_http_service(
-                server, [&dispatcher] { dispatcher.wake(); },
-                [&waitlist](const std::string& partner) { return waitlist.reconcile(partner); });
+            wl::server::http::AdminApiOptions admin;
+            admin.on_registered = [&dispatcher] { dispatcher.wake(); };
+            admin.reconcile = [&waitlist](const std::string& partner) { return waitlist.reconcile(partner); };
+            admin.partner_service = [&waitlist](const std::string& partner) { return waitlist.partner_service(partner); };
+            auto http = wl::server::http::make_http_service(server, std::move(admin));
             if (http)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
                                           wl::server::c2s::websocket_upgrade_handler(server.session_context()));

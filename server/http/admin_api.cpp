@@ -354,11 +354,19 @@ public:
 
     asio::awaitable<Response> partners(const Request&, const PathParams&)
     {
-        std::vector<std::string> jids;
-        for (const auto& p : config_.partners) jids.push_back(p.key());
-        auto work = [jids](storage::Store& s) {
+        // Inbound requests are kept under the service that made them, which for a partner
+        // known by its domain alone is the one discovered.
+        std::vector<std::optional<std::string>> services;
+        for (const auto& p : config_.partners) {
+            if (options_.partner_service) {
+                services.push_back(options_.partner_service(p.key()));
+            } else {
+                services.push_back(p.jid.empty() ? std::nullopt : std::optional<std::string>(p.jid));
+            }
+        }
+        auto work = [services](storage::Store& s) {
             std::vector<std::size_t> counts;
-            for (const auto& j : jids) counts.push_back(s.list_partner_requests(j).size());
+            for (const auto& service : services) counts.push_back(service ? s.list_partner_requests(*service).size() : 0);
             return counts;
         };
         auto r = co_await db(work);
@@ -370,6 +378,7 @@ public:
             for (const auto& [scheme, list] : config_.partners[i].serves) serves[scheme] = list;
             json entry = {{"jid", config_.partners[i].jid}, {"serves", serves}, {"inbound_requests", counts[i]}};
             if (!config_.partners[i].domain.empty()) entry["domain"] = config_.partners[i].domain;
+            if (services[i]) entry["service"] = *services[i];
             out.push_back(std::move(entry));
         }
         co_return json_response(Status::ok, json{{"partners", out}}.dump());

@@ -8,7 +8,11 @@
 //   DELETE /v1/accounts/{jid}/uris/{uri}  204 (the uri percent-encoded in the path)
 //   GET    /v1/accounts/{jid}/waitlist    200 {"jid","items":[{"id","uri","given_uri","name",
 //                                                "state","jid"?,"created","updated"}]}
-//   GET    /v1/partners                   200 {"partners":[{"jid","serves","inbound_requests"}]}
+//   GET    /v1/partners                   200 {"partners":[{"jid","domain"?,"service"?,"serves",
+//                                                "inbound_requests"}]}
+//     "service": the partner's waiting list service, configured or (for a partner known by
+//     its domain alone) discovered; absent while unknown. "inbound_requests": the requests
+//     that service has recorded with us (we are its InteropPartner).
 //
 // Authentication: "Authorization: Bearer <http.admin_token>" on every /v1/ request; a
 // missing or wrong token is 401. An empty http.admin_token switches the API off: every /v1/
@@ -26,6 +30,7 @@
 // then calls `on_registered` so that the job dispatcher sends them at once. The SCRAM key
 // derivation (PBKDF2) runs on a database thread, never on an I/O thread.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +47,9 @@ struct AdminApiOptions {
     // POST /v1/partners/reconcile: starts a reconciliation with the partner named (jid or
     // domain; "" for all) and returns the partners it started for (WaitingListService::reconcile).
     std::function<std::vector<std::string>(const std::string& partner)> reconcile;
+    // GET /v1/partners: the service speaking for a partner (its jid or domain), configured
+    // or discovered (WaitingListService::partner_service). Unset: the configured jid only.
+    std::function<std::optional<std::string>(const std::string& partner)> partner_service;
 };
 
 // Adds the /v1/ routes to `http`. `config` and `db` must outlive the server's connections.

@@ -6,17 +6,13 @@
 
 namespace wl::server::http {
 
-std::shared_ptr<HttpServer> make_http_service(Server& server, std::function<void()> on_registered,
-                                              std::function<std::vector<std::string>(const std::string&)> reconcile)
+std::shared_ptr<HttpServer> make_http_service(Server& server, AdminApiOptions admin)
 {
     const Config& config = server.config();
     register_process_gauges(server.router(), server.db());
     if (config.http.listen.empty()) return nullptr;
 
     auto http = std::make_shared<HttpServer>(server.io_context(), config.http.listen);
-    AdminApiOptions admin;
-    admin.on_registered = std::move(on_registered);
-    admin.reconcile = std::move(reconcile);
     register_admin_api(*http, config, server.db(), std::move(admin));
     OpsOptions ops;
     std::weak_ptr<HttpServer> weak = http;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "server/http/admin_api.hpp"
 #include "server/http/server.hpp"
 
 namespace wl::server {
@@ -17,10 +18,7 @@ class Server;
 namespace wl::server::http {
 
 // nullptr when http.listen is empty. Throws std::runtime_error when an address cannot be bound.
-// `on_registered` is called after the contact registers (JobDispatcher::wake); may be empty.
-// `reconcile` serves POST /v1/partners/reconcile (AdminApiOptions::reconcile); may be empty.
-std::shared_ptr<HttpServer> make_http_service(
-    Server& server, std::function<void()> on_registered,
-    std::function<std::vector<std::string>(const std::string& partner)> reconcile = {});
+// `admin` wires the admin API to the process's services (see AdminApiOptions).
+std::shared_ptr<HttpServer> make_http_service(Server& server, AdminApiOptions admin);
 
 }  // namespace wl::server::http

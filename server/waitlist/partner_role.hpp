@@ -67,6 +67,9 @@ public:
 
     // A configured service, or the discovered service of a domain-only partner.
     bool is_permitted(const proto::Jid& service) const;
+    // The service of a partner (its jid or domain, as configured): configured, or discovered;
+    // nothing while a domain-only partner's service is unknown.
+    std::optional<std::string> service_of(const std::string& partner) const { return directory_.service_of(partner); }
 
     // Reconciles with one partner (its jid or domain, as configured) or, given "", with all;
     // runs in the background. Returns the partners it started for; empty: no such partner.

@@ -61,6 +61,8 @@ public:
     // every partner) holds for us, and asks again what it lost; in the background. Returns
     // the partners it started for; empty when there is no such partner.
     std::vector<std::string> reconcile(const std::string& partner);
+    // The service speaking for a partner (its jid or domain): configured, or discovered.
+    std::optional<std::string> partner_service(const std::string& partner) const;
     // A stream with `remote` came up (federation's strand; never blocks): if it is a
     // partner's, reconcile with it, since it may be back from an outage or a restore.
     void on_peer_up(const std::string& remote);

@@ -21,6 +21,11 @@ std::vector<std::string> WaitingListService::reconcile(const std::string& partne
     return partner_->start_reconcile(partner);
 }
 
+std::optional<std::string> WaitingListService::partner_service(const std::string& partner) const
+{
+    return partner_->service_of(partner);
+}
+
 void WaitingListService::on_peer_up(const std::string& remote) { partner_->on_peer_up(remote); }
 
 bool WaitingListService::is_permitted_partner(const Jid& service) const { return partner_->is_permitted(service); }

@@ -241,8 +241,8 @@ def waitlist_of_a_new_account_is_empty_and_of_an_unknown_one_404(s):
 def partners_lists_the_configured_partners(s):
     code, j = s.api('GET', '/v1/partners')
     expect(code, 200, 'status')
-    expect(j, {'partners': [{'jid': 'waitlist.partner.example', 'serves': {'tel': ['+33']},
-                             'inbound_requests': 0}]}, 'body')
+    expect(j, {'partners': [{'jid': 'waitlist.partner.example', 'service': 'waitlist.partner.example',
+                             'serves': {'tel': ['+33']}, 'inbound_requests': 0}]}, 'body')
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -446,7 +447,7 @@ async def t_reconcile_on_stream(w):
 
 
 @test('a partner configured by its domain alone: its service, on a third party\'s domain, is discovered, '
-      'and discovered again once it moved (§4.2, implementation note 3)')
+      'and discovered again once it moved (§4.2, implementation note 3); the admin API counts its requests')
 async def t_discovered_partner(w):
     sp = Instance(w.waitlistd, 'dsp.test', serves_tel=['+1'])
     partner = Instance(w.waitlistd, 'dpartner.test', serves_tel=['+33'], service='lists.neutral-directory.test')
@@ -454,7 +455,7 @@ async def t_discovered_partner(w):
     try:
         sp.add_partner(None, domain=partner.domain)   # nothing says where its service lives
         sp.route_to(partner, extra=(moved,))
-        partner.add_partner(sp.service)
+        partner.add_partner(None, domain=sp.domain)   # both ways: sp's requests come from a discovered service
         partner.route_to(sp)
         sp.start()
         partner.start()
@@ -465,6 +466,14 @@ async def t_discovered_partner(w):
                          lambda: partner.inbound_requests(sp.service, 'tel:' + number))
         check('the waiting list service of partner dpartner.test is lists.neutral-directory.test' in
               sp.log_text(10 ** 8), 'discovery not reported:\n' + sp.log_text())
+        status, listed = partner.api('GET', '/v1/partners')
+        entry = next((p for p in (listed or {}).get('partners', []) if p.get('domain') == sp.domain), None)
+        check(status == 200 and entry is not None and entry.get('service') == sp.service
+              and entry.get('inbound_requests') == 1,
+              'GET /v1/partners does not show the discovered service and its request: %s %s' % (status, listed))
+        status, out, err = partner.ctl('partners')
+        check(status == 0 and re.search(r'^dsp\.test via waitlist\.dsp\.test\s+any URI not served here\s+1$', out, re.M),
+              'waitlistctl partners: %s %s %s' % (status, out, err))
         kim = 'kim%d@dpartner.test' % w.counter
         partner.create_account(kim, PASSWORD, ['tel:' + number])
         check_jid_push(await u.next_push(PUSH_TIMEOUT), item_id, kim, number)
