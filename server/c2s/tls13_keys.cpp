@@ -25,7 +25,9 @@ std::size_t key_size_of(Tls13Suite suite) { return suite == Tls13Suite::aes_128_
 // Cipher contexts of the I/O thread, one per suite, shared by its connections: a context
 // with its key schedule is several hundred bytes, and a record is sealed or opened without
 // a suspension in between, so a connection needs one only for that moment. Re-keying costs
-// a key expansion per record, small next to the record's own cipher work.
+// a key expansion per record, small next to the record's own cipher work. A context keeps
+// the last record's key schedule until the thread's next record, as the thread's buffers
+// keep the last plaintext: within one process, which holds every key anyway.
 EVP_CIPHER_CTX* thread_context(Tls13Suite suite)
 {
     struct Contexts {
@@ -45,9 +47,13 @@ EVP_CIPHER_CTX* thread_context(Tls13Suite suite)
             EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr),
         };
         if (!ciphers[index]) throw std::runtime_error("tls: the TLS 1.3 cipher is not available");
-        ctx = EVP_CIPHER_CTX_new();
-        if (!ctx || EVP_CipherInit_ex(ctx, ciphers[index], nullptr, nullptr, nullptr, 1) != 1)
+        // Kept only once set up: a slot with a context but no cipher would fail every record.
+        EVP_CIPHER_CTX* fresh = EVP_CIPHER_CTX_new();
+        if (!fresh || EVP_CipherInit_ex(fresh, ciphers[index], nullptr, nullptr, nullptr, 1) != 1) {
+            EVP_CIPHER_CTX_free(fresh);
             throw std::runtime_error("tls: cannot set up the TLS 1.3 cipher");
+        }
+        ctx = fresh;
     }
     return ctx;
 }

@@ -19,15 +19,11 @@ constexpr std::uint8_t record_change_cipher_spec = 20;
 constexpr std::uint8_t handshake_key_update = 24;
 constexpr std::size_t key_update_size = 5;  // type, 24-bit length 1, request_update
 
-// Records sealed under one key before we move to the next on our own. AES-GCM's safety
-// margin is 2^24.5 full records per key (RFC 8446 §5.5); a long-lived session may send that
-// many, one stanza at a time.
-constexpr std::uint64_t records_per_write_key = std::uint64_t(1) << 24;
-
 }  // namespace
 
-Tls13Records::Tls13Records(Tls13Suite suite, std::string_view client_secret, std::string_view server_secret)
-    : read_(suite, client_secret), write_(suite, server_secret)
+Tls13Records::Tls13Records(Tls13Suite suite, std::string_view client_secret, std::string_view server_secret,
+                           std::uint64_t records_per_write_key)
+    : read_(suite, client_secret), write_(suite, server_secret), records_per_write_key_(records_per_write_key)
 {
 }
 
@@ -84,6 +80,12 @@ Tls13Records::Result Tls13Records::open(std::string_view input, char* out, std::
     // A handshake message split over records must be finished before anything else (§5.1).
     if (!handshake_partial_.empty() && type != record_handshake)
         return fail(SSL_R_UNEXPECTED_RECORD, SSL_AD_UNEXPECTED_MESSAGE, output);
+    // Records that cost us work and give nothing: a peer sending them without end floods.
+    if (type == record_application_data && !content.empty()) {
+        records_without_data_ = 0;
+    } else if (++records_without_data_ > max_records_without_data) {
+        return fail(SSL_R_TOO_MANY_KEY_UPDATES, SSL_AD_UNEXPECTED_MESSAGE, output);
+    }
     switch (type) {
     case record_application_data:
         result.bytes = content.size();
@@ -149,8 +151,9 @@ bool Tls13Records::handle_handshake(std::string_view fragment, std::string& outp
             return false;
         }
         read_.update();
-        // update_requested: our own KeyUpdate, before any further data of ours (§4.6.3).
-        if (request == 1 && !update_write_keys(false, output)) return false;
+        // update_requested: our own KeyUpdate, before any further data of ours (§4.6.3);
+        // several requests while we are silent get one answer.
+        if (request == 1) key_update_requested_ = true;
     }
     return true;
 }
@@ -167,14 +170,22 @@ bool Tls13Records::update_write_keys(bool request_peer_update, std::string& outp
     return true;
 }
 
+bool Tls13Records::answer_pending_key_update(std::string& output)
+{
+    if (!key_update_requested_) return true;
+    key_update_requested_ = false;
+    return update_write_keys(false, output);
+}
+
 bool Tls13Records::seal(std::string_view plaintext, std::string& output)
 {
-    if (failed_) return false;
+    if (failed_ || sent_close_) return false;
     if (plaintext.empty()) return true;
+    if (!answer_pending_key_update(output)) return false;
     // Reserved once: the records are the plaintext plus 22 bytes each.
     output.reserve(output.size() + plaintext.size() + (plaintext.size() / max_content + 1) * 22);
     do {
-        if (write_.sequence() >= records_per_write_key && !update_write_keys(false, output)) return false;
+        if (write_.sequence() >= records_per_write_key_ && !update_write_keys(false, output)) return false;
         const std::string_view chunk = plaintext.substr(0, max_content);
         if (!write_.seal(record_application_data, chunk, output)) {
             fail(ERR_R_INTERNAL_ERROR, 0, output);
@@ -187,7 +198,9 @@ bool Tls13Records::seal(std::string_view plaintext, std::string& output)
 
 void Tls13Records::seal_close_notify(std::string& output)
 {
-    if (failed_) return;
+    if (failed_ || sent_close_) return;
+    sent_close_ = true;
+    if (!answer_pending_key_update(output)) return;
     const char body[2] = {1 /* warning */, static_cast<char>(SSL_AD_CLOSE_NOTIFY)};
     write_.seal(record_alert, std::string_view(body, 2), output);
 }

@@ -24,8 +24,16 @@ public:
     // Records of at most this many bytes of plaintext (content and inner type): what a
     // buffer given to open() must hold to take any record.
     static constexpr std::size_t max_inner_plaintext = 16384 + 1;
+    // Records sealed under one key before we move to the next on our own. AES-GCM's safety
+    // margin is 2^24.5 full records per key (RFC 8446 §5.5); a long-lived session may send
+    // that many, one stanza at a time.
+    static constexpr std::uint64_t default_records_per_write_key = std::uint64_t(1) << 24;
+    // Records in a row that may give no application data (KeyUpdates, empty records,
+    // user_canceled); one more is taken for a flood, as OpenSSL does (32).
+    static constexpr int max_records_without_data = 32;
 
-    Tls13Records(Tls13Suite suite, std::string_view client_secret, std::string_view server_secret);
+    Tls13Records(Tls13Suite suite, std::string_view client_secret, std::string_view server_secret,
+                 std::uint64_t records_per_write_key = default_records_per_write_key);
 
     enum class Step {
         data,        // a record was consumed; `bytes` of application data are in the buffer
@@ -40,16 +48,18 @@ public:
         std::size_t bytes = 0;     // application data written to the buffer
     };
 
-    // Opens the record at the front of `input` into [out, out + room). Records the protocol
-    // itself answers (a KeyUpdate's own KeyUpdate) are appended to `output`.
+    // Opens the record at the front of `input` into [out, out + room). A fatal alert is
+    // appended to `output`; a KeyUpdate asking for ours is answered by the next seal(), so
+    // that many of them cost one answer, and none queues without our own data.
     Result open(std::string_view input, char* out, std::size_t room, std::string& output);
 
     // True if `input` holds a whole record at its front (or, for open(), a fatal error).
     static bool starts_with_whole_record(std::string_view input);
 
-    // Appends `plaintext` as application data records; false on a fatal error.
+    // Appends `plaintext` as application data records, after our KeyUpdate if one is due;
+    // false on a fatal error or after close_notify.
     bool seal(std::string_view plaintext, std::string& output);
-    // Appends the close_notify alert.
+    // Appends the close_notify alert, once; nothing may be sealed after it.
     void seal_close_notify(std::string& output);
 
     // OpenSSL's reason code (SSL_R_..., or SSL_AD_REASON_OFFSET + a received alert) of the
@@ -61,13 +71,19 @@ private:
     bool handle_handshake(std::string_view fragment, std::string& output);
     bool update_write_keys(bool request_peer_update, std::string& output);
 
+    bool answer_pending_key_update(std::string& output);
+
     Tls13TrafficKeys read_;
     Tls13TrafficKeys write_;
+    std::uint64_t records_per_write_key_;
     // A handshake message split over records: at most the 5 bytes of a KeyUpdate.
     std::string handshake_partial_;
     int failure_reason_ = 0;
+    int records_without_data_ = 0;
+    bool key_update_requested_ = false;  // the peer asked for our KeyUpdate; not sent yet
     bool failed_ = false;
-    bool closed_ = false;
+    bool closed_ = false;     // the peer's close_notify
+    bool sent_close_ = false;  // ours
 };
 
 }  // namespace wl::server::c2s

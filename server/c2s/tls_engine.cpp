@@ -134,25 +134,39 @@ void TlsEngine::key_log(std::string_view line)
     if (!client && !line.starts_with("SERVER_TRAFFIC_SECRET_0 ")) return;
     const auto at = line.rfind(' ');
     std::string_view hex = line.substr(at + 1);
-    std::string secret;
     if (hex.size() % 2 != 0 || hex.size() > 2 * Tls13TrafficKeys::max_secret_size) return;
+    if (!secrets_) secrets_ = std::make_unique<Secrets>();
+    std::string& secret = client ? secrets_->client : secrets_->server;
+    // Reserved first, so that no copy of the secret is left behind in a freed buffer.
+    secret.reserve(Tls13TrafficKeys::max_secret_size);
     for (std::size_t i = 0; i < hex.size(); i += 2) {
         int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
-        if (hi < 0 || lo < 0) return;
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(secret.data(), secret.size());
+            secret.clear();
+            return;
+        }
         secret.push_back(static_cast<char>(hi << 4 | lo));
     }
-    if (!secrets_) secrets_ = std::make_unique<Secrets>();
-    (client ? secrets_->client : secrets_->server) = std::move(secret);
 }
 
 void TlsEngine::release_ssl()
 {
     std::unique_ptr<Secrets> secrets = std::move(secrets_);
-    // The hand-over is exact only at this point: OpenSSL has read no record under the
-    // application keys (it reads one record at a time, and read nothing past the client's
-    // Finished) and written none (no session tickets, see make_server_tls_context).
+    // The hand-over is exact only at this point, and only if OpenSSL has read no record under
+    // the application keys (it reads one record at a time without read-ahead, and nothing
+    // past the client's Finished; no early data) and written none (no session tickets, no
+    // KeyUpdate of its own): else our sequence numbers would restart where OpenSSL's went on,
+    // and reuse nonces. Each condition is checked here, not assumed from the context's set-up.
+    // A negotiated max_fragment_length (RFC 6066) would bind our record size too: such
+    // connections stay with OpenSSL.
     if (!secrets || secrets->client.empty() || secrets->server.empty()) return;
     if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_)) return;
+    if (SSL_get_num_tickets(ssl_) != 0 || SSL_get_max_early_data(ssl_) != 0 ||
+        SSL_get_early_data_status(ssl_) == SSL_EARLY_DATA_ACCEPTED || SSL_get_key_update_type(ssl_) != SSL_KEY_UPDATE_NONE)
+        return;
+    const SSL_SESSION* session = SSL_get_session(ssl_);
+    if (!session || SSL_SESSION_get_max_fragment_length(session) != TLSEXT_max_fragment_length_DISABLED) return;
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
     auto suite = cipher ? tls13_suite(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
     if (!suite) return;
@@ -276,6 +290,7 @@ TlsEngine::ReadResult TlsEngine::read_records(char* plaintext, std::size_t size)
 TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, std::size_t size)
 {
     ReadResult result;
+    if (size == 0) return result;  // no room: nothing to take, and nothing taken
     if (peer_closed_) {
         result.status = Status::closed;
         return result;
@@ -319,10 +334,11 @@ TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, s
 
 bool TlsEngine::has_buffered_input() const
 {
-    // OpenSSL takes in every byte it is given, so input it left was left for want of room;
-    // the record layer leaves a record's first part until the rest comes.
+    // OpenSSL leaves input for want of room, and may hold records it read but has not
+    // decrypted yet (SSL_has_pending, unlike SSL_pending); the record layer leaves a
+    // record's first part until the rest comes.
     if (records_) return !plaintext_kept_.empty() || Tls13Records::starts_with_whole_record(kept_);
-    return !kept_.empty() || SSL_pending(ssl_) > 0;
+    return !kept_.empty() || SSL_has_pending(ssl_) == 1;
 }
 
 bool TlsEngine::write(std::string_view plaintext)

@@ -15,12 +15,12 @@ clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-r
     "$src/tests/fuzz/tls13_records_fuzz.cpp" -lcrypto -o "$bin" \
     || fail "building the fuzz target failed"
 
-# Seeds, as scripts: room, piece count, pieces, then steps (op, length, content...).
+# Seeds, as scripts: suite, room, piece count, pieces, then steps (op, length, content...).
 # Data; a KeyUpdate split over two records then data under the next key; padding and
 # user_canceled then close_notify; a stray handshake message; a truncated header.
-printf '\002\001\003\000\005hello' >"$work/seeds/data"
-printf '\000\000\001\003\030\000\000\026\001\002\001\026\002\000\000\005after' >"$work/seeds/key-update"
-printf '\001\000\000\004<p/>\027\010\001\001\001\025\000\001\001\000\025\000' >"$work/seeds/alerts"
-printf '\000\000\001\004\004\000\000\001\026\000' >"$work/seeds/handshake"
-printf '\000\000\003\003\027\003\003' >"$work/seeds/truncated"
+printf '\000\002\001\003\000\005hello' >"$work/seeds/data"
+printf '\000\000\000\001\003\030\000\000\026\001\002\001\026\002\000\000\005after' >"$work/seeds/key-update"
+printf '\000\001\000\000\004<p/>\027\010\001\001\001\025\000\001\001\000\025\000' >"$work/seeds/alerts"
+printf '\000\000\000\001\004\004\000\000\001\026\000' >"$work/seeds/handshake"
+printf '\000\000\000\003\003\027\003\003' >"$work/seeds/truncated"
 run_fuzzer "$bin" "$seconds" 4096 "$work/corpus" "$work/seeds"

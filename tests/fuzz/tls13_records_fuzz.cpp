@@ -6,7 +6,8 @@
 // type, content and padding, under the client's current key), moves the client to its
 // next key, or appends raw bytes. The stream is then read twice, once whole with room for
 // any record and once in chunks into small buffers, and what the server delivers must be
-// the same. Beyond sanitizer reports it checks that:
+// the same, and a prefix of the application data sealed. Beyond sanitizer reports it
+// checks that:
 //  - consumed input and delivered bytes stay within what was given;
 //  - after closed or failed, every further call says so again and consumes nothing;
 //  - every record the server writes (alerts, its own KeyUpdates) opens under the server's
@@ -34,9 +35,10 @@ namespace {
         }                                                                      \
     } while (0)
 
-const Tls13Suite suite = Tls13Suite::aes_128_gcm_sha256;
-const std::string client_secret(32, 'c');
-const std::string server_secret(32, 's');
+// Chosen by the input's first byte; the secrets have the suite's hash length.
+Tls13Suite suite = Tls13Suite::aes_128_gcm_sha256;
+std::string client_secret;
+std::string server_secret;
 
 struct Outcome {
     std::string data;
@@ -128,8 +130,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         script.remove_prefix(1);
         return b;
     };
+    suite = static_cast<Tls13Suite>(next() % 3);
+    const std::size_t secret_size = suite == Tls13Suite::aes_256_gcm_sha384 ? 48 : 32;
+    client_secret.assign(secret_size, 'c');
+    server_secret.assign(secret_size, 's');
     Tls13TrafficKeys client(suite, client_secret);
     std::string stream;
+    std::string sealed_data;     // the application data sealed, in order
+    bool data_known = true;      // false once a record's inner type cannot be told apart
     const std::size_t room = 1 + next() % 64 * 300;  // 1 to 18901 bytes
     std::vector<std::size_t> pieces;
     for (int i = next() % 8; i > 0; --i) pieces.push_back(next() * 7);
@@ -140,13 +148,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         script.remove_prefix(content.size());
         switch (op % 4) {
         case 0:  // a record of application data
-            client.seal(23, content, stream);
+            if (client.seal(23, content, stream)) sealed_data += content;
             break;
-        case 1:  // a record of any inner type, with up to 255 bytes of padding
-            content.push_back(static_cast<char>(next()));
-            content.append(next(), '\0');
-            client.seal(0, content, stream);
+        case 1: {  // a record of any inner type, with up to 255 bytes of padding
+            const auto type = static_cast<char>(next());
+            std::string inner = content;
+            inner.push_back(type);
+            inner.append(next(), '\0');
+            // Inner type 0: the content's own last non-zero byte becomes the type.
+            if (client.seal(0, inner, stream)) {
+                if (type == 0) data_known = false;
+                if (type == 23) sealed_data += content;
+            }
             break;
+        }
         case 2:  // the client's next key, as after its KeyUpdate
             client.update();
             break;
@@ -158,6 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Outcome whole = read_all(stream, Tls13Records::max_inner_plaintext, {});
     const Outcome pieced = read_all(stream, room, pieces);
     CHECK(whole.data == pieced.data);
+    if (data_known) CHECK(sealed_data.compare(0, whole.data.size(), whole.data) == 0);
     CHECK(whole.last == pieced.last);
     CHECK(whole.output == pieced.output);
     check_server_output(whole.output);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/c2s/tls13_keys.hpp"
+#include "server/c2s/tls13_records.hpp"
 
 using namespace wl::server::c2s;
 
@@ -76,4 +77,34 @@ TEST_CASE("records open only in order, once, unaltered, and under the key of the
 TEST_CASE("a secret of the wrong length is refused") {
     CHECK_THROWS_AS(Tls13TrafficKeys(Tls13Suite::aes_256_gcm_sha384, std::string(32, 's')), std::invalid_argument);
     CHECK_THROWS_AS(Tls13TrafficKeys(Tls13Suite::aes_128_gcm_sha256, std::string(48, 's')), std::invalid_argument);
+}
+
+TEST_CASE("the record layer moves to its next write key on its own after its key's quota of records") {
+    const std::string client(32, 'c'), server(32, 's');
+    Tls13Records records(Tls13Suite::aes_128_gcm_sha256, client, server, 3);
+    std::string output;
+    for (int i = 0; i < 10; ++i) REQUIRE(records.seal(std::string(1, char('0' + i)), output));
+    // Read as the client would: data, and the server's KeyUpdates moving to the next key.
+    Tls13TrafficKeys reader(Tls13Suite::aes_128_gcm_sha256, server);
+    std::string data;
+    int key_updates = 0;
+    std::string_view rest = output;
+    while (!rest.empty()) {
+        REQUIRE(rest.size() >= 5);
+        const std::size_t length = std::size_t(std::uint8_t(rest[3])) << 8 | std::uint8_t(rest[4]);
+        char plain[64];
+        auto size = reader.open(rest.substr(0, 5), rest.substr(5, length), plain);
+        REQUIRE(size);
+        if (plain[*size - 1] == 22) {
+            CHECK(std::string(plain, *size) == std::string("\x18\x00\x00\x01\x00\x16", 6));
+            reader.update();
+            ++key_updates;
+        } else {
+            REQUIRE(plain[*size - 1] == 23);
+            data.append(plain, *size - 1);
+        }
+        rest.remove_prefix(5 + length);
+    }
+    CHECK(data == "0123456789");
+    CHECK(key_updates == 3);  // before the 4th, 7th and 10th record
 }

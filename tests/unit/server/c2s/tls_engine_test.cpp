@@ -23,18 +23,23 @@ using Status = TlsEngine::Status;
 
 namespace {
 
-// One server context for the file, on a certificate written once to a temporary directory.
+// The server's context as waitlistd makes it, on a certificate written to a temporary
+// directory.
+boost::asio::ssl::context make_context()
+{
+    auto dir = std::filesystem::temp_directory_path() / ("wl-tls-engine-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    wl::server::ensure_certificate(cert, key, "example.test");
+    auto c = wl::server::make_server_tls_context(cert, key);
+    std::filesystem::remove_all(dir);
+    return c;
+}
+
+// One for the file.
 SSL_CTX* server_context()
 {
-    static boost::asio::ssl::context ctx = [] {
-        auto dir = std::filesystem::temp_directory_path() / ("wl-tls-engine-test-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir);
-        auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-        wl::server::ensure_certificate(cert, key, "example.test");
-        auto c = wl::server::make_server_tls_context(cert, key);
-        std::filesystem::remove_all(dir);
-        return c;
-    }();
+    static boost::asio::ssl::context ctx = make_context();
     return ctx.native_handle();
 }
 
@@ -44,11 +49,13 @@ struct Pair {
     std::unique_ptr<SSL, decltype(&SSL_free)> client{nullptr, SSL_free};
     BIO* client_in = nullptr;   // what the server sent, for the client to read
     BIO* client_out = nullptr;  // what the client sent, for the server
-    TlsEngine server{server_context()};
+    TlsEngine server;
 
     std::string client_secret;  // CLIENT_TRAFFIC_SECRET_0, from the client's key log
+    int key_updates_received = 0;  // KeyUpdate messages the client got from the server
 
-    explicit Pair(int max_version = 0, const char* ciphersuite = nullptr)
+    explicit Pair(int max_version = 0, const char* ciphersuite = nullptr, SSL_CTX* server_ctx = nullptr)
+        : server(server_ctx ? server_ctx : server_context())
     {
         if (max_version) SSL_CTX_set_max_proto_version(client_ctx.get(), max_version);
         if (ciphersuite) REQUIRE(SSL_CTX_set_ciphersuites(client_ctx.get(), ciphersuite) == 1);
@@ -62,6 +69,13 @@ struct Pair {
                 self->client_secret.push_back(char(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
         });
         client.reset(SSL_new(client_ctx.get()));
+        SSL_set_msg_callback_arg(client.get(), this);
+        SSL_set_msg_callback(client.get(), [](int write_p, int, int content_type, const void* buf, std::size_t len, SSL*,
+                                              void* arg) {
+            const auto* b = static_cast<const unsigned char*>(buf);
+            if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && b[0] == SSL3_MT_KEY_UPDATE)
+                ++static_cast<Pair*>(arg)->key_updates_received;
+        });
         client_in = BIO_new(BIO_s_mem());
         client_out = BIO_new(BIO_s_mem());
         SSL_set_bio(client.get(), client_in, client_out);
@@ -195,6 +209,7 @@ TEST_CASE("a TLS 1.2 client works as well") {
 TEST_CASE("the client's flights and records split at every byte give the same result") {
     Pair p;
     p.handshake(1);
+    REQUIRE(p.server.has_released_ssl());
     std::string records = client_writes(p, "<a/>");  // two statements: records in order
     records += client_writes(p, std::string(3000, 'b'));
     std::string got;
@@ -214,6 +229,7 @@ TEST_CASE("data sent with the client's last flight is kept for the first read") 
     std::string both = p.from_client();  // the Finished first, then the record
     both += client_writes(p, "<stream:stream>");
     REQUIRE(p.server.handshake(both) == Status::ok);
+    REQUIRE(p.server.has_released_ssl());  // the record waits for the engine's own layer
     CHECK(p.server.has_buffered_input());
     CHECK(p.server_reads({}) == "<stream:stream>");
     CHECK_FALSE(p.server.has_buffered_input());
@@ -222,12 +238,14 @@ TEST_CASE("data sent with the client's last flight is kept for the first read") 
 TEST_CASE("a client KeyUpdate is answered and data keeps flowing both ways") {
     Pair p;
     p.handshake();
+    REQUIRE(p.server.has_released_ssl());
     REQUIRE(SSL_key_update(p.client.get(), SSL_KEY_UPDATE_REQUESTED) == 1);
     CHECK(p.server_reads(client_writes(p, "after update")) == "after update");
-    // OpenSSL sends its own KeyUpdate, as asked, in front of its next record.
+    // The server's own KeyUpdate, as asked, goes in front of its next record.
     REQUIRE(p.server.write("reply"));
     p.to_client();
     CHECK(p.client_reads() == "reply");
+    CHECK(p.key_updates_received == 1);
     REQUIRE(p.server.write("and more"));
     p.to_client();
     CHECK(p.client_reads() == "and more");
@@ -298,6 +316,7 @@ TEST_CASE("every TLS 1.3 cipher suite: data both ways, KeyUpdates both ways, clo
             REQUIRE(p.server.write("reply"));
             p.to_client();
             CHECK(p.client_reads() == "reply");
+            CHECK(p.key_updates_received == round + 1);
         }
         REQUIRE(SSL_key_update(p.client.get(), SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
         CHECK(p.server_reads(client_writes(p, "quiet update")) == "quiet update");
@@ -444,5 +463,116 @@ TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with
     } else {
         p.to_client();
         CHECK(client_alert_reason(p) == SSL_AD_REASON_OFFSET + alert);
+    }
+}
+
+TEST_CASE("KeyUpdate requests while the server is silent get one answer, with its next data") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.server.has_released_ssl());
+    for (int i = 0; i < 10; ++i) {
+        REQUIRE(SSL_key_update(p.client.get(), SSL_KEY_UPDATE_REQUESTED) == 1);
+        CHECK(p.server_reads(client_writes(p, "x")) == "x");
+    }
+    CHECK_FALSE(p.server.has_output());  // nothing queues up for a client that never reads
+    REQUIRE(p.server.write("reply"));
+    p.to_client();
+    CHECK(p.client_reads() == "reply");
+    CHECK(p.key_updates_received == 1);
+}
+
+TEST_CASE("a flood of records without data ends the connection") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.server.has_released_ssl());
+    Forger forger(p);
+    std::string records;
+    SUBCASE("32 empty records, then data, are fine") {
+        for (int i = 0; i < 32; ++i) records += forger.record(23, "");
+        records += forger.record(23, "data");
+        Status status = Status::ok;
+        CHECK(p.server_reads(records, &status) == "data");
+        CHECK(status == Status::ok);
+        return;
+    }
+    SUBCASE("33 empty records") {
+        for (int i = 0; i < 33; ++i) records += forger.record(23, "");
+    }
+    SUBCASE("33 KeyUpdates") {
+        for (int i = 0; i < 33; ++i) {
+            records += forger.record(22, std::string("\x18\x00\x00\x01\x00", 5));
+            forger.keys.update();
+        }
+    }
+    Status status = Status::ok;
+    CHECK(p.server_reads(records, &status).empty());
+    CHECK(status == Status::failed);
+    CHECK(p.server.error().find("too many key updates") != std::string::npos);
+    p.to_client();
+    CHECK(client_alert_reason(p) == SSL_AD_REASON_OFFSET + SSL_AD_UNEXPECTED_MESSAGE);
+}
+
+TEST_CASE("nothing is sealed after the server's close_notify") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.server.has_released_ssl());
+    p.server.shutdown();
+    p.server.shutdown();  // once only
+    CHECK_FALSE(p.server.write("too late"));
+    p.to_client();
+    char buf[10];
+    CHECK(SSL_read(p.client.get(), buf, sizeof buf) == 0);
+    CHECK(SSL_get_error(p.client.get(), 0) == SSL_ERROR_ZERO_RETURN);
+    CHECK(BIO_ctrl_pending(p.client_in) == 0);  // a second close_notify would still be there
+}
+
+// Connections the hand-over does not apply to stay with OpenSSL, and work.
+TEST_CASE("the hand-over is refused where it would not be exact") {
+    SUBCASE("the context sends session tickets (records under the application key)") {
+        static boost::asio::ssl::context ctx = [] {
+            auto c = make_context();
+            SSL_CTX_set_num_tickets(c.native_handle(), 2);
+            return c;
+        }();
+        Pair p(0, nullptr, ctx.native_handle());
+        p.handshake();
+        CHECK_FALSE(p.server.has_released_ssl());
+        CHECK(p.server_reads(client_writes(p, "<presence/>")) == "<presence/>");
+        REQUIRE(p.server.write("<message/>"));
+        p.to_client();
+        CHECK(p.client_reads() == "<message/>");
+    }
+    SUBCASE("read-ahead: OpenSSL holds the client's first record, not yet decrypted") {
+        static boost::asio::ssl::context ctx = [] {
+            auto c = make_context();
+            SSL_CTX_set_read_ahead(c.native_handle(), 1);
+            return c;
+        }();
+        Pair p(0, nullptr, ctx.native_handle());
+        REQUIRE(SSL_do_handshake(p.client.get()) != 1);
+        REQUIRE(p.server.handshake(p.from_client()) == Status::want_input);
+        p.to_client();
+        REQUIRE(SSL_do_handshake(p.client.get()) == 1);
+        std::string both = p.from_client();
+        both += client_writes(p, "<stream:stream>");
+        REQUIRE(p.server.handshake(both) == Status::ok);
+        CHECK_FALSE(p.server.has_released_ssl());
+        CHECK(p.server.has_buffered_input());  // else the transport would wait on the socket
+        CHECK(p.server_reads({}) == "<stream:stream>");
+    }
+    SUBCASE("the client negotiated a max_fragment_length (RFC 6066)") {
+        Pair p;
+        REQUIRE(SSL_CTX_set_tlsext_max_fragment_length(p.client_ctx.get(), TLSEXT_max_fragment_length_512) == 1);
+        p.client.reset(SSL_new(p.client_ctx.get()));
+        p.client_in = BIO_new(BIO_s_mem());
+        p.client_out = BIO_new(BIO_s_mem());
+        SSL_set_bio(p.client.get(), p.client_in, p.client_out);
+        SSL_set_connect_state(p.client.get());
+        p.handshake();
+        CHECK_FALSE(p.server.has_released_ssl());
+        const std::string big(2000, 'm');
+        REQUIRE(p.server.write(big));  // in records of 512 bytes, as the client asked
+        p.to_client();
+        CHECK(p.client_reads() == big);
     }
 }
