@@ -103,6 +103,12 @@ class Store {
   virtual bool fail_job(std::int64_t job_id, TimePoint next_run, const std::string& error) = 0;
   /// A push for a user without any session: keep it, unclaimed, until the user logs in.
   virtual bool park_job(std::int64_t job_id) = 0;
+  /// Many jobs' outcomes in one transaction, each as complete_job, park_job or fail_job
+  /// would record it: the job dispatcher's way, so that a fan-out of K pushes costs K/batch
+  /// commits rather than K. Returns how many of the jobs still existed (one gone is skipped).
+  /// All or nothing: if it throws, nothing is recorded, and the claims running out bring the
+  /// jobs back (delivery stays at least once).
+  virtual std::size_t record_job_outcomes(const std::vector<JobOutcomeRecord>& outcomes) = 0;
   /// On login: the owner's parked pushes, claimed for `node_id` for `lease` (oldest first).
   /// Deliver them, then complete_job each; an undelivered one comes back when the lease ends.
   virtual std::vector<Job> take_parked_pushes(const std::string& owner, const std::string& node_id,

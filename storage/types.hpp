@@ -222,6 +222,19 @@ struct Job {
   std::string last_error;
 };
 
+/// What became of one claimed job, for Store::record_job_outcomes.
+struct JobOutcomeRecord {
+  enum class Action {
+    complete,  // done: the job is deleted
+    park,      // a push for a user without a session: kept, unclaimed, for the next login
+    retry,     // failed: claim released, runs again at next_run, error kept
+  };
+  std::int64_t job_id = 0;
+  Action action = Action::complete;
+  TimePoint next_run{};  // retry only
+  std::string error;     // retry only
+};
+
 // ---------------------------------------------------------------------------------------
 // Cluster sessions.
 

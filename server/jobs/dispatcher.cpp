@@ -134,61 +134,48 @@ asio::awaitable<JobOutcome> JobDispatcher::run_one(const Job& job)
     }
 }
 
+namespace {
+
+storage::JobOutcomeRecord to_record(std::int64_t job_id, JobOutcome outcome)
+{
+    using Action = storage::JobOutcomeRecord::Action;
+    switch (outcome.action) {
+    case JobOutcome::Action::complete: return {job_id, Action::complete, {}, {}};
+    case JobOutcome::Action::park: return {job_id, Action::park, {}, {}};
+    case JobOutcome::Action::retry: break;
+    }
+    return {job_id, Action::retry, outcome.next_run, std::move(outcome.error)};
+}
+
+}  // namespace
+
 asio::awaitable<std::size_t> JobDispatcher::run_batch(const std::vector<Job>& jobs, bool recheck_parked)
 {
-    struct Recorded {
-        std::int64_t id;
-        JobOutcome outcome;
-    };
-    std::vector<Recorded> outcomes;
+    std::vector<storage::JobOutcomeRecord> outcomes;
     outcomes.reserve(jobs.size());
     std::vector<std::string> parked_targets;
     for (const Job& job : jobs) {
         JobOutcome outcome = co_await run_one(job);
         if (outcome.action == JobOutcome::Action::park) parked_targets.push_back(job.target);
-        outcomes.push_back({job.id, std::move(outcome)});
+        outcomes.push_back(to_record(job.id, std::move(outcome)));
     }
 
-    // Each outcome is its own transaction (the Store has one per use case). Split them over
-    // the database threads so that PostgreSQL commits in parallel; SQLite has one thread.
-    const std::size_t lanes = std::max<std::size_t>(1, std::min(db_.thread_count(), outcomes.size()));
-    auto shared = std::make_shared<std::vector<Recorded>>(std::move(outcomes));
-    auto pending = std::make_shared<std::size_t>(lanes);
-    auto failures = std::make_shared<std::size_t>(0);
-    asio::steady_timer all_done(strand_, asio::steady_timer::time_point::max());
-    const std::size_t per_lane = (shared->size() + lanes - 1) / lanes;
-    for (std::size_t lane = 0; lane < lanes; ++lane) {
-        const std::size_t begin = lane * per_lane;
-        const std::size_t end = std::min(shared->size(), begin + per_lane);
-        auto work = [shared, begin, end](Store& s) {
-            std::size_t failed = 0;
-            for (std::size_t i = begin; i < end; ++i) {
-                const Recorded& r = (*shared)[i];
-                try {
-                    switch (r.outcome.action) {
-                    case JobOutcome::Action::complete: s.complete_job(r.id); break;
-                    case JobOutcome::Action::park: s.park_job(r.id); break;
-                    case JobOutcome::Action::retry: s.fail_job(r.id, r.outcome.next_run, r.outcome.error); break;
-                    }
-                } catch (const std::exception& e) {
-                    // The claim runs out and the job comes back: delivery stays at least once.
-                    ++failed;
-                    spdlog::warn("jobs: recording the outcome of job {} failed: {}", r.id, e.what());
-                }
-            }
-            return failed;
-        };
-        auto done = [this, pending, failures, &all_done](storage::DbResult<std::size_t> r) {
-            asio::post(strand_, [pending, failures, &all_done, r = std::move(r)] {
-                if (r.ok()) *failures += *r.value;
-                if (--*pending == 0) all_done.cancel();
-            });
-        };
-        if (!db_.submit(std::move(work), std::move(done))) --*pending;
-    }
-    if (*pending > 0) {
-        boost::system::error_code ec;
-        co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // The whole batch's outcomes in one transaction: a fan-out's pushes then cost one commit
+    // per claimed batch, not one each, which made it commit-bound on a durable PostgreSQL.
+    // Every push was handed to its session before this, so a job is never marked done
+    // undelivered; a crash or a failed commit here leaves the claims to run out, and the
+    // jobs come back (at least once, as before).
+    std::size_t recorded = 0;
+    auto work = [&outcomes](Store& s) { return s.record_job_outcomes(outcomes); };
+    auto written = co_await db_call(db_, work);
+    if (written.ok()) {
+        recorded = *written.value;
+    } else {
+        try {
+            std::rethrow_exception(written.error);
+        } catch (const std::exception& e) {
+            spdlog::warn("jobs: recording the outcomes of {} jobs failed: {}", outcomes.size(), e.what());
+        }
     }
 
     // A user who logged in between our delivery attempt and the park missed the login
@@ -198,7 +185,7 @@ asio::awaitable<std::size_t> JobDispatcher::run_batch(const std::vector<Job>& jo
         parked_targets.erase(std::unique(parked_targets.begin(), parked_targets.end()), parked_targets.end());
         for (const auto& target : reachable_(parked_targets)) run_parked(target);
     }
-    co_return shared->size() - *failures;
+    co_return recorded;
 }
 
 }  // namespace wl::server

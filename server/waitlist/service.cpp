@@ -1,7 +1,5 @@
 #include "server/waitlist/service.hpp"
 
-#include <boost/asio/strand.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -120,10 +118,10 @@ void WaitingListService::on_stanza(const Element& stanza)
         return;
     }
     if (payload->is("query", proto::ns::waitinglist)) {
-        // A strand of its own: AddBatcher hands its answer over by posting to this
-        // coroutine's executor and cancelling a timer, which is only safe when that executor
-        // runs the coroutine's steps one at a time.
-        spawn_detached(asio::make_strand(io_), "waitlist: a user's request",
+        // On the io_context itself, no strand: a request shares no state with others
+        // outside the Store and the thread-safe router, and the database's answers come
+        // back through await_answer (db_await.hpp), which is safe on any executor.
+        spawn_detached(io_, "waitlist: a user's request",
                        [this, iq = Element(stanza), owner = from->bare(),
                         received = std::chrono::steady_clock::now()]() -> asio::awaitable<void> {
                            co_await handle_user_iq(iq, owner, received);

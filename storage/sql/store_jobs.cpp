@@ -14,6 +14,55 @@ void sort_jobs(std::vector<Job>& jobs) {
   });
 }
 
+// An IN list holds a power of two of ids, at most this many, the last one repeated to fill
+// it: PostgreSQL prepares each distinct statement text once per connection, and this keeps
+// the texts to a handful instead of one per batch size.
+constexpr std::size_t max_ids_per_statement = 64;
+
+// Runs `head` + " WHERE id IN (...) RETURNING id" over `ids` and returns how many rows it
+// touched. Callers pass the ids sorted, so that two batches over the same jobs (a lease that
+// ran out while its node was still at work) lock them in the same order.
+std::size_t exec_by_ids(Tx& tx, const std::string& head, const std::vector<std::int64_t>& ids) {
+  std::size_t touched = 0;
+  for (std::size_t begin = 0; begin < ids.size(); begin += max_ids_per_statement) {
+    const std::size_t n = std::min(max_ids_per_statement, ids.size() - begin);
+    std::size_t width = 1;
+    while (width < n) width *= 2;
+    std::string query = head + " WHERE id IN (";
+    std::vector<Param> params;
+    params.reserve(width);
+    for (std::size_t i = 0; i < width; ++i) {
+      query += (i ? ",$" : "$") + std::to_string(i + 1);
+      params.emplace_back(ids[begin + std::min(i, n - 1)]);
+    }
+    query += ") RETURNING id";
+    touched += tx.exec(query, params).size();
+  }
+  return touched;
+}
+
+std::size_t delete_jobs(Tx& tx, const std::vector<std::int64_t>& ids) {
+  return exec_by_ids(tx, "DELETE FROM jobs", ids);
+}
+
+std::size_t park_jobs(Tx& tx, const std::vector<std::int64_t>& ids) {
+  return exec_by_ids(tx, "UPDATE jobs SET parked = 1, claimed_by = NULL, claimed_until = NULL", ids);
+}
+
+bool retry_job(Tx& tx, std::int64_t job_id, std::int64_t next_run_ms, const std::string& error) {
+  return !tx.exec(
+                "UPDATE jobs SET claimed_by = NULL, claimed_until = NULL, run_at = $2, last_error = $3 "
+                "WHERE id = $1 RETURNING id",
+                {job_id, next_run_ms, error})
+              .empty();
+}
+
+std::vector<std::int64_t> sorted_distinct(std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 }  // namespace
 
 std::vector<Job> SqlStore::claim_jobs(const std::string& node_id, std::size_t limit,
@@ -38,26 +87,37 @@ std::vector<Job> SqlStore::claim_jobs(const std::string& node_id, std::size_t li
 }
 
 bool SqlStore::complete_job(std::int64_t job_id) {
-  return in_tx([&](Tx& tx) { return !tx.exec("DELETE FROM jobs WHERE id = $1 RETURNING id", {job_id}).empty(); });
+  return in_tx([&](Tx& tx) { return delete_jobs(tx, {job_id}) == 1; });
 }
 
 bool SqlStore::fail_job(std::int64_t job_id, TimePoint next_run, const std::string& error) {
-  return in_tx([&](Tx& tx) {
-    return !tx.exec(
-                  "UPDATE jobs SET claimed_by = NULL, claimed_until = NULL, run_at = $2, last_error = $3 "
-                  "WHERE id = $1 RETURNING id",
-                  {job_id, to_ms(next_run), error})
-                .empty();
-  });
+  return in_tx([&](Tx& tx) { return retry_job(tx, job_id, to_ms(next_run), error); });
 }
 
 bool SqlStore::park_job(std::int64_t job_id) {
+  return in_tx([&](Tx& tx) { return park_jobs(tx, {job_id}) == 1; });
+}
+
+std::size_t SqlStore::record_job_outcomes(const std::vector<JobOutcomeRecord>& outcomes) {
+  using Action = JobOutcomeRecord::Action;
+  std::vector<std::int64_t> done;
+  std::vector<std::int64_t> parked;
+  std::vector<const JobOutcomeRecord*> retried;
+  for (const auto& o : outcomes) {
+    switch (o.action) {
+      case Action::complete: done.push_back(o.job_id); break;
+      case Action::park: parked.push_back(o.job_id); break;
+      case Action::retry: retried.push_back(&o); break;
+    }
+  }
+  done = sorted_distinct(std::move(done));
+  parked = sorted_distinct(std::move(parked));
+  std::sort(retried.begin(), retried.end(),
+            [](const JobOutcomeRecord* a, const JobOutcomeRecord* b) { return a->job_id < b->job_id; });
   return in_tx([&](Tx& tx) {
-    return !tx.exec(
-                  "UPDATE jobs SET parked = 1, claimed_by = NULL, claimed_until = NULL "
-                  "WHERE id = $1 RETURNING id",
-                  {job_id})
-                .empty();
+    std::size_t recorded = delete_jobs(tx, done) + park_jobs(tx, parked);
+    for (const auto* r : retried) recorded += retry_job(tx, r->job_id, to_ms(r->next_run), r->error) ? 1 : 0;
+    return recorded;
   });
 }
 

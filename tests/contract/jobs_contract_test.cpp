@@ -109,3 +109,51 @@ TEST_CASE("a parked push taken but never delivered comes back when its lease end
   CHECK(again[0].id == j.id);
   CHECK(again[0].attempts == 3);
 }
+
+TEST_CASE("outcomes recorded together land as each would alone: done is gone, parked waits, a retry keeps its time and error") {
+  StoreFixture f;
+  auto& s = f.store();
+  queue_pushes(s, "alice@sp.example", 2);
+  queue_pushes(s, "bob@sp.example", 2);
+  queue_pushes(s, "carol@sp.example", 1);
+  auto claimed = s.claim_jobs("node-a", 10, 30s);
+  REQUIRE(claimed.size() == 5);
+  std::vector<JobOutcomeRecord> outcomes;
+  for (const auto& j : claimed) {
+    if (j.target == "alice@sp.example") outcomes.push_back({j.id, JobOutcomeRecord::Action::complete, {}, {}});
+    if (j.target == "bob@sp.example") outcomes.push_back({j.id, JobOutcomeRecord::Action::park, {}, {}});
+    if (j.target == "carol@sp.example")
+      outcomes.push_back({j.id, JobOutcomeRecord::Action::retry, f.clock.now() + 60s, "remote-server-timeout"});
+  }
+  outcomes.push_back({987654321, JobOutcomeRecord::Action::complete, {}, {}});  // gone already: skipped
+  CHECK(s.record_job_outcomes(outcomes) == 5);
+
+  CHECK(jobs_of(s, JobKind::push, "alice@sp.example").empty());
+  CHECK(s.stats().jobs_parked == 2);
+  CHECK(s.claim_jobs("node-b", 10, 30s).empty());  // Bob's are parked, Carol's not due yet
+  f.clock.advance(60s);
+  auto again = s.claim_jobs("node-b", 10, 30s);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].target == "carol@sp.example");
+  CHECK(again[0].attempts == 2);
+  CHECK(again[0].last_error == "remote-server-timeout");
+  CHECK(s.take_parked_pushes("bob@sp.example", "node-b", 30s).size() == 2);
+  CHECK(s.record_job_outcomes({}) == 0);
+}
+
+TEST_CASE("a fan-out's worth of outcomes, more than one statement holds, is recorded in full") {
+  StoreFixture f;
+  auto& s = f.store();
+  constexpr std::size_t n = 150;  // two full id lists of 64 and a padded one
+  queue_pushes(s, "alice@sp.example", static_cast<int>(n));
+  auto claimed = s.claim_jobs("node-a", n, 30s);
+  REQUIRE(claimed.size() == n);
+  std::vector<JobOutcomeRecord> outcomes;
+  for (std::size_t i = 0; i < n; ++i)
+    outcomes.push_back({claimed[i].id, i % 3 ? JobOutcomeRecord::Action::complete : JobOutcomeRecord::Action::park, {}, {}});
+  outcomes.push_back(outcomes.front());  // a repeat counts once
+  CHECK(s.record_job_outcomes(outcomes) == n);
+  CHECK(s.stats().jobs_total == 50);
+  CHECK(s.stats().jobs_parked == 50);
+  CHECK(s.record_job_outcomes(outcomes) == 50);  // the parked ones exist still; the done ones are gone
+}
