@@ -70,8 +70,8 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+free_port() {  # below the ephemeral range: see tests/support/free_port.py
+  python3 "$root/tests/support/free_port.py"
 }
 
 # wait_port PORT PID: bounded wait for a listener, failing early if the server died.

@@ -28,4 +28,6 @@ flag=
 node -e 'process.exit(typeof WebSocket === "undefined" ? 0 : 1)' && flag=--experimental-websocket
 # Relative paths in the arguments stay relative to where we were started.
 WL_TEST_CWD=$(pwd) && export WL_TEST_CWD
+# The shared free-port tool stays in the source tree (the test runs from a copy).
+WL_FREE_PORT=$(cd "$src/../../support" && pwd)/free_port.py && export WL_FREE_PORT
 cd "$work" && exec node $flag ws_test.mjs "$@"

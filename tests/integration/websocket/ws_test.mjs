@@ -14,12 +14,13 @@
 //
 // Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
 // Usage: node --experimental-websocket ws_test.mjs --waitlistd PATH
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { client, xml } from "@xmpp/client";
 
 const DOMAIN = "example.test";
@@ -40,15 +41,11 @@ const ADMIN_TOKEN = "ws-test-token";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Below the kernel's ephemeral range, as every test's servers: see tests/support/free_port.py.
 function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+  // run_ws_test.sh names it, as this file runs from a copy in the build directory.
+  const tool = process.env.WL_FREE_PORT || fileURLToPath(new URL("../../support/free_port.py", import.meta.url));
+  return Promise.resolve(Number(execFileSync("/usr/bin/python3", [tool]).toString().trim()));
 }
 
 function withTimeout(promise, ms, what) {

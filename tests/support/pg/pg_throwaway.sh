@@ -29,8 +29,8 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+free_port() {  # below the ephemeral range: see tests/support/free_port.py
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../free_port.py"
 }
 
 server_options() {  # server_options DIR PORT
