@@ -1,10 +1,22 @@
-# Shared by the fuzz runners: failing with the summary line tests/summarize.py reads, and a
-# bounded libFuzzer run whose findings fail the suite. Sourced; expects $work.
+# Shared by the fuzz runners: failing with the summary line tests/summarize.py reads, the
+# target's build, and a bounded libFuzzer run whose findings fail the suite. Sourced; expects
+# $src (the source root) and $work.
 
 fail() {
     echo "$1" >&2
     echo "RESULT: 0 passed, 1 failed"
     exit 1
+}
+
+# build_fuzzer BINARY SOURCE_OR_FLAG... : clang++-14 with libFuzzer, ASan and UBSan (outside
+# meson's g++ build), the source root on the include path; also makes $work/seeds and
+# $work/corpus.
+build_fuzzer() {
+    bin=$1
+    shift
+    mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
+    clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -I"$src" "$@" -o "$bin" || fail "building the fuzz target failed"
 }
 
 # run_fuzzer BINARY SECONDS MAX_LEN CORPUS_DIR...

@@ -10,11 +10,8 @@ seconds=${4:-30}
 
 . "$(dirname "$0")/fuzz_common.sh"
 
-mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
 bin="$work/fuzz_stream_parser"
-clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src" "$src"/proto/xml/*.cpp "$src/tests/fuzz/stream_parser_fuzz.cpp" -lexpat -o "$bin" \
-    || fail "building the fuzz target failed"
+build_fuzzer "$bin" "$src"/proto/xml/*.cpp "$src/tests/fuzz/stream_parser_fuzz.cpp" -lexpat
 
 # One seed per example, wrapped in a stream header as a client would send it, and one framed
 # the RFC 7395 way.

@@ -8,12 +8,9 @@ work=$2
 seconds=${3:-30}
 . "$(dirname "$0")/fuzz_common.sh"
 
-mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
 bin="$work/fuzz_tls13_records"
-clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src" "$src/server/c2s/tls13_keys.cpp" "$src/server/c2s/tls13_records.cpp" \
-    "$src/tests/fuzz/tls13_records_fuzz.cpp" -lcrypto -o "$bin" \
-    || fail "building the fuzz target failed"
+build_fuzzer "$bin" "$src/server/c2s/tls13_keys.cpp" "$src/server/c2s/tls13_records.cpp" \
+    "$src/tests/fuzz/tls13_records_fuzz.cpp" -lcrypto
 
 # Seeds, as scripts: suite, room, piece count, pieces, then steps (op, length, content...).
 # Data; a KeyUpdate split over two records then data under the next key; padding and

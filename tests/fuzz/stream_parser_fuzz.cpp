@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "proto/ns.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 #include "proto/xml/stream_parser.hpp"
 #include "proto/xml/writer.hpp"
 
@@ -55,14 +56,6 @@ Run run(std::string_view input, const ParserLimits& limits, Framing framing, std
 
 bool same(const StreamEvent& a, const StreamEvent& b) { return a.kind == b.kind && a.element == b.element; }
 
-#define CHECK_INVARIANT(cond)                                                   \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            std::fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__); \
-            std::abort();                                                       \
-        }                                                                       \
-    } while (0)
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -74,10 +67,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const Run whole = run(input, limits, framing, 0);
     const Run chunked = run(input, limits, framing, seed, (seed & 8) != 0);
-    CHECK_INVARIANT(whole.failed == chunked.failed);
+    FUZZ_CHECK(whole.failed == chunked.failed);
     const std::size_t common = std::min(whole.events.size(), chunked.events.size());
-    if (!whole.failed) CHECK_INVARIANT(whole.events.size() == chunked.events.size());
-    for (std::size_t i = 0; i < common; ++i) CHECK_INVARIANT(same(whole.events[i], chunked.events[i]));
+    if (!whole.failed) FUZZ_CHECK(whole.events.size() == chunked.events.size());
+    for (std::size_t i = 0; i < common; ++i) FUZZ_CHECK(same(whole.events[i], chunked.events[i]));
 
     // Stanzas round-trip. The header declares no default namespace: each stanza carries its
     // own, so nothing depends on what the fuzzed header declared.
@@ -87,11 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (ev.kind != StreamEvent::Kind::stanza) continue;
         const std::string text = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>" + serialize(ev.element, ctx);
         StreamParser back(roomy);
-        CHECK_INVARIANT(!back.feed(text).has_value());
+        FUZZ_CHECK(!back.feed(text).has_value());
         auto open = back.next();
-        CHECK_INVARIANT(open && open->kind == StreamEvent::Kind::open);
+        FUZZ_CHECK(open && open->kind == StreamEvent::Kind::open);
         auto stanza = back.next();
-        CHECK_INVARIANT(stanza && stanza->element == ev.element);
+        FUZZ_CHECK(stanza && stanza->element == ev.element);
     }
     return 0;
 }

@@ -22,18 +22,11 @@
 
 #include "server/c2s/tls13_keys.hpp"
 #include "server/c2s/tls13_records.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 using namespace wl::server::c2s;
 
 namespace {
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-            std::abort();                                                      \
-        }                                                                      \
-    } while (0)
 
 // Chosen by the input's first byte; the secrets have the suite's hash length.
 Tls13Suite suite = Tls13Suite::aes_128_gcm_sha256;
@@ -58,28 +51,28 @@ Outcome read_all(std::string_view stream, std::size_t room, const std::vector<st
     std::size_t given = 0;
     for (;;) {
         auto r = records.open(pending, buffer.data(), buffer.size(), outcome.output);
-        CHECK(r.consumed <= pending.size());
-        CHECK(r.bytes <= buffer.size());
+        FUZZ_CHECK(r.consumed <= pending.size());
+        FUZZ_CHECK(r.bytes <= buffer.size());
         if (r.step == Tls13Records::Step::data) {
-            CHECK(r.consumed > 0);
+            FUZZ_CHECK(r.consumed > 0);
             outcome.data.append(buffer.data(), r.bytes);
             pending.erase(0, r.consumed);
             continue;
         }
-        CHECK(r.bytes == 0);
+        FUZZ_CHECK(r.bytes == 0);
         if (r.step == Tls13Records::Step::closed || r.step == Tls13Records::Step::failed) {
             outcome.last = r.step;
             // Terminal: the same answer again, with nothing consumed and nothing written.
             const std::size_t written = outcome.output.size();
             auto again = records.open(pending, buffer.data(), buffer.size(), outcome.output);
-            CHECK(again.step == r.step);
-            CHECK(again.consumed == 0 && again.bytes == 0);
-            CHECK(outcome.output.size() == written);
+            FUZZ_CHECK(again.step == r.step);
+            FUZZ_CHECK(again.consumed == 0 && again.bytes == 0);
+            FUZZ_CHECK(outcome.output.size() == written);
             return outcome;
         }
         if (r.step == Tls13Records::Step::no_room) {
             // The caller's way out: a buffer the size of the largest record.
-            CHECK(room < Tls13Records::max_inner_plaintext);
+            FUZZ_CHECK(room < Tls13Records::max_inner_plaintext);
             buffer.resize(Tls13Records::max_inner_plaintext);
             continue;
         }
@@ -103,16 +96,16 @@ void check_server_output(std::string_view output)
     Tls13TrafficKeys reader(suite, server_secret);
     std::vector<char> plain(Tls13Records::max_inner_plaintext + 256);
     while (!output.empty()) {
-        CHECK(output.size() >= 5);
+        FUZZ_CHECK(output.size() >= 5);
         const auto* h = reinterpret_cast<const unsigned char*>(output.data());
         const std::size_t length = std::size_t(h[3]) << 8 | h[4];
-        CHECK(h[0] == 23 && output.size() >= 5 + length);
+        FUZZ_CHECK(h[0] == 23 && output.size() >= 5 + length);
         auto size = reader.open(output.substr(0, 5), output.substr(5, length), plain.data());
-        CHECK(size && *size > 0);
+        FUZZ_CHECK(size && *size > 0);
         const auto type = static_cast<unsigned char>(plain[*size - 1]);
-        CHECK(type == 21 || type == 22);  // alerts and KeyUpdates only: no data was sealed
+        FUZZ_CHECK(type == 21 || type == 22);  // alerts and KeyUpdates only: no data was sealed
         if (type == 22) {
-            CHECK(*size == 6 && plain[0] == 24 && plain[4] == 0);  // update_not_requested
+            FUZZ_CHECK(*size == 6 && plain[0] == 24 && plain[4] == 0);  // update_not_requested
             reader.update();
         }
         output.remove_prefix(5 + length);
@@ -172,10 +165,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const Outcome whole = read_all(stream, Tls13Records::max_inner_plaintext, {});
     const Outcome pieced = read_all(stream, room, pieces);
-    CHECK(whole.data == pieced.data);
-    if (data_known) CHECK(sealed_data.compare(0, whole.data.size(), whole.data) == 0);
-    CHECK(whole.last == pieced.last);
-    CHECK(whole.output == pieced.output);
+    FUZZ_CHECK(whole.data == pieced.data);
+    if (data_known) FUZZ_CHECK(sealed_data.compare(0, whole.data.size(), whole.data) == 0);
+    FUZZ_CHECK(whole.last == pieced.last);
+    FUZZ_CHECK(whole.output == pieced.output);
     check_server_output(whole.output);
     return 0;
 }
