@@ -498,14 +498,19 @@ asio::awaitable<JobOutcome> PartnerRole::run_query(const storage::Job& job)
     codec::WaitlistItem item;
     item.uri = split_uri(payload->uri);
     Pending pending{Sent::query, job.id, {}, job.target, payload->uri, {}, nullptr};
-    if (auto service = directory_.service_of(job.target)) {
+    co_return send_to_partner(std::move(pending), std::move(item), job.attempts);
+}
+
+JobOutcome PartnerRole::send_to_partner(Pending pending, codec::WaitlistItem item, int attempts)
+{
+    if (auto service = directory_.service_of(pending.partner)) {
         pending.peer = *service;
         send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
-        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
+        return JobOutcome::retry_at(guard_time(attempts), "waiting for the partner's answer");
     }
     send_after_discovery(std::move(pending), std::move(item));
-    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
-                                   "discovering the partner's service");
+    return JobOutcome::retry_at(discovery_wait() + (guard_time(attempts) - storage::Clock::now()),
+                                "discovering the partner's service");
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
@@ -526,14 +531,7 @@ asio::awaitable<JobOutcome> PartnerRole::run_remove(const storage::Job& job)
     item.id = payload->partner_item_id;
     item.remove = true;
     Pending pending{Sent::remove, job.id, {}, job.target, payload->uri, payload->partner_item_id, nullptr};
-    if (auto service = directory_.service_of(job.target)) {
-        pending.peer = *service;
-        send_iq(std::move(pending), waitinglist_iq(service_, *service, IqType::set, {std::move(item)}));
-        co_return JobOutcome::retry_at(guard_time(job.attempts), "waiting for the partner's answer");
-    }
-    send_after_discovery(std::move(pending), std::move(item));
-    co_return JobOutcome::retry_at(discovery_wait() + (guard_time(job.attempts) - storage::Clock::now()),
-                                   "discovering the partner's service");
+    co_return send_to_partner(std::move(pending), std::move(item), job.attempts);
 }
 
 asio::awaitable<JobOutcome> PartnerRole::run_push(const storage::Job& job)

@@ -117,6 +117,9 @@ private:
     // A partner job whose partner's service is not known yet: discovers it (on strand_),
     // then sends; no service found counts as no answer.
     void send_after_discovery(Pending pending, proto::codec::WaitlistItem item);
+    // A query or remove job's IQ to the partner's service: now if the service is known, else
+    // after discovery; the job comes back after the answer's guard time either way.
+    JobOutcome send_to_partner(Pending pending, proto::codec::WaitlistItem item, int attempts);
     boost::asio::awaitable<void> settle_query(const Pending& p, const std::optional<proto::xml::Element>& answer);
     boost::asio::awaitable<void> complete(std::int64_t job_id);
     // The service went silent or its server bounced: a discovered one is looked up again.
