@@ -216,7 +216,9 @@ struct StreamParser::Impl {
         // Expat 2.6 (backported to Debian 12) may hold a complete token back until more bytes
         // arrive; a stanza's last '>' must produce its event now. The quadratic rescanning it
         // guards against cannot happen here: the TokenGate never hands expat half a tag.
+#ifdef WL_HAVE_XML_REPARSE_DEFERRAL
         XML_SetReparseDeferralEnabled(parser, XML_FALSE);
+#endif
     }
 
     static Impl& self(void* p) { return *static_cast<Impl*>(p); }

@@ -15,7 +15,10 @@ build_fuzzer() {
     bin=$1
     shift
     mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
-    clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    # The same expat feature test as proto/meson.build.
+    local expat_args=()
+    grep -q XML_SetReparseDeferralEnabled /usr/include/expat.h && expat_args=(-DWL_HAVE_XML_REPARSE_DEFERRAL)
+    clang++-14 "${expat_args[@]}" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$src" "$@" -o "$bin" || fail "building the fuzz target failed"
 }
 

@@ -122,7 +122,9 @@ double trickle_seconds(std::size_t tag_bytes, bool through_stream_parser) {
         if (!parser.next() || !parser.next()) std::exit(1);
     } else {
         XML_Parser p = XML_ParserCreateNS("UTF-8", '\x01');
+#ifdef WL_HAVE_XML_REPARSE_DEFERRAL
         XML_SetReparseDeferralEnabled(p, XML_FALSE);
+#endif
         XML_Parse(p, header.data(), static_cast<int>(header.size()), XML_FALSE);
         for (char c : body)
             if (XML_Parse(p, &c, 1, XML_FALSE) != XML_STATUS_OK) std::exit(1);
