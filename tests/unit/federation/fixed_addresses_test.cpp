@@ -6,7 +6,7 @@ using namespace wl::federation;
 using Endpoints = std::vector<asio::ip::tcp::endpoint>;
 
 namespace {
-asio::ip::tcp::endpoint at(const char* address, std::uint16_t port) {
+asio::ip::tcp::endpoint expected_at(const char* address, std::uint16_t port) {
     return {asio::ip::make_address(address), port};
 }
 }  // namespace
@@ -25,13 +25,15 @@ TEST_CASE("names that only contain or start with localhost are not localhost nam
 }
 
 TEST_CASE("a localhost name is the IPv4 and the IPv6 loopback address on the port given") {
-    CHECK(fixed_addresses("localhost", 35269) == Endpoints{at("127.0.0.1", 35269), at("::1", 35269)});
-    CHECK(fixed_addresses("Peer.Localhost.", 5269) == Endpoints{at("127.0.0.1", 5269), at("::1", 5269)});
+    CHECK(fixed_addresses("localhost", 35269) ==
+          Endpoints{expected_at("127.0.0.1", 35269), expected_at("::1", 35269)});
+    CHECK(fixed_addresses("Peer.Localhost.", 5269) ==
+          Endpoints{expected_at("127.0.0.1", 5269), expected_at("::1", 5269)});
 }
 
 TEST_CASE("an IP literal is its own address, and any other name needs a lookup") {
-    CHECK(fixed_addresses("10.1.2.3", 7) == Endpoints{at("10.1.2.3", 7)});
-    CHECK(fixed_addresses("::1", 5269) == Endpoints{at("::1", 5269)});
+    CHECK(fixed_addresses("10.1.2.3", 7) == Endpoints{expected_at("10.1.2.3", 7)});
+    CHECK(fixed_addresses("::1", 5269) == Endpoints{expected_at("::1", 5269)});
     CHECK_FALSE(fixed_addresses("b.test", 5269).has_value());
     CHECK_FALSE(fixed_addresses("localhost.example", 5269).has_value());
 }

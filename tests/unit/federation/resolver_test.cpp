@@ -60,7 +60,7 @@ private:
     std::filesystem::path dir_;
 };
 
-asio::ip::tcp::endpoint at(const char* address, std::uint16_t port) {
+asio::ip::tcp::endpoint endpoint_at(const char* address, std::uint16_t port) {
     return {asio::ip::make_address(address), port};
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("an SRV target of localhost is the loopback address, though the privat
         REQUIRE(targets.targets == std::vector<Target>{{"localhost", 25271, false}});
         auto loop = run(io, r.addresses(targets.targets[0].host, targets.targets[0].port));
         REQUIRE(loop.status == DnsStatus::ok);
-        CHECK(loop.endpoints == std::vector<asio::ip::tcp::endpoint>{at("127.0.0.1", 25271), at("::1", 25271)});
+        CHECK(loop.endpoints == std::vector<asio::ip::tcp::endpoint>{endpoint_at("127.0.0.1", 25271), endpoint_at("::1", 25271)});
     }
 }
 
@@ -136,13 +136,13 @@ TEST_CASE("with a private nameserver, a name in the hosts file resolves, and the
     Resolver r(io.get_executor(), {dns.address()});
     auto peer = run(io, r.addresses("peer.private", 5269));
     REQUIRE(peer.status == DnsStatus::ok);
-    CHECK(peer.endpoints == std::vector<asio::ip::tcp::endpoint>{at("127.0.0.42", 5269)});
+    CHECK(peer.endpoints == std::vector<asio::ip::tcp::endpoint>{endpoint_at("127.0.0.42", 5269)});
     auto both = run(io, r.addresses("both.test", 5269));
     REQUIRE(both.status == DnsStatus::ok);
-    CHECK(both.endpoints == std::vector<asio::ip::tcp::endpoint>{at("127.0.0.43", 5269)});
+    CHECK(both.endpoints == std::vector<asio::ip::tcp::endpoint>{endpoint_at("127.0.0.43", 5269)});
     auto dns_only_name = run(io, r.addresses("b.test", 25269));   // not in the file: DNS still answers
     REQUIRE(dns_only_name.status == DnsStatus::ok);
-    CHECK(dns_only_name.endpoints[0] == at("127.0.0.1", 25269));
+    CHECK(dns_only_name.endpoints[0] == endpoint_at("127.0.0.1", 25269));
 }
 
 TEST_CASE("DNS only: the hosts file is not read, and localhost is still the loopback address") {
@@ -153,7 +153,7 @@ TEST_CASE("DNS only: the hosts file is not read, and localhost is still the loop
     CHECK(run(io, r.addresses("peer.private", 5269)).endpoints.empty());
     auto both = run(io, r.addresses("both.test", 5269));
     REQUIRE(both.status == DnsStatus::ok);
-    CHECK(both.endpoints == std::vector<asio::ip::tcp::endpoint>{at("127.0.0.1", 5269)});
+    CHECK(both.endpoints == std::vector<asio::ip::tcp::endpoint>{endpoint_at("127.0.0.1", 5269)});
     CHECK(run(io, r.addresses("localhost", 5269)).endpoints.size() == 2);
 }
 
@@ -188,7 +188,7 @@ TEST_CASE("localhost resolves without asking the nameserver, even one that does 
     Resolver r(io.get_executor(), {"127.0.0.1:" + std::to_string(port), std::chrono::milliseconds(200), 1});
     auto loop = run(io, r.addresses("localhost.", 5269));
     REQUIRE(loop.status == DnsStatus::ok);
-    CHECK(loop.endpoints == std::vector<asio::ip::tcp::endpoint>{at("127.0.0.1", 5269), at("::1", 5269)});
+    CHECK(loop.endpoints == std::vector<asio::ip::tcp::endpoint>{endpoint_at("127.0.0.1", 5269), endpoint_at("::1", 5269)});
 }
 
 TEST_CASE("a malformed nameserver setting is refused at construction") {
