@@ -85,13 +85,13 @@ class PipeTool:
                 if left <= 0 or (self.proc.poll() is not None and not any(t.is_alive() for t in self._readers)):
                     break
                 self._lock.wait(min(left, 0.2))
-        raise self.failure('no %s within %.0f s' % (what or pattern, timeout))
+        raise self.failure('%s: not there within %.0f s' % (what or pattern, timeout))
 
     def wait_exit(self, timeout=10.0):
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            raise self.failure('still running %.0f s after its input ended' % timeout) from None
+            raise self.failure('still running after %.0f s more' % timeout) from None
 
     def stop(self):
         if self.proc.poll() is None:

@@ -54,6 +54,7 @@ class OpenSSL:
     name = 'openssl s_client'
     key_update = b'K\n'   # s_client's command: KeyUpdate, and ask the server for one too
     line_end = ''
+    exits_at_server_close = True
 
     @staticmethod
     def key_update_done(cell):
@@ -95,6 +96,7 @@ class GnuTLS:
     # Data read with the command is sent after it; its report reaches the log file only at exit.
     key_update_done = None
     line_end = '\n'
+    exits_at_server_close = True
     CIPHERS = {'TLS_AES_128_GCM_SHA256': 'AES-128-GCM', 'TLS_AES_256_GCM_SHA384': 'AES-256-GCM',
                'TLS_CHACHA20_POLY1305_SHA256': 'CHACHA20-POLY1305'}
 
@@ -128,6 +130,7 @@ class Nss:
     name = 'NSS tstclnt'
     key_update = key_update_done = None
     line_end = ''
+    exits_at_server_close = False   # it waits for the end of its input as well
     CIPHERS = {'TLS_AES_128_GCM_SHA256': (':1301', '128-bit AES-GCM'),
                'TLS_AES_256_GCM_SHA384': (':1302', '256-bit AES-GCM'),
                'TLS_CHACHA20_POLY1305_SHA256': (':1303', '256-bit CHACHA20POLY1305')}
@@ -153,6 +156,7 @@ class PythonSsl:
     name = 'Python ssl'
     key_update = key_update_done = None
     line_end = ''
+    exits_at_server_close = True
 
     def client(self, server, starttls, suite, workdir):
         argv = [sys.executable, os.path.join(HERE, 'tls_pipe.py'), '--tls', '1.3' if suite else '1.2']
