@@ -4,13 +4,11 @@ STARTTLS port, says the plain-text part itself (stream header, <starttls/>, unti
 and from then on copies bytes both ways untouched, so the TLS handshake and every record are
 the client program's own. Each direction's end is passed on as a half-close."""
 
-import re
 import socket
 import threading
 
 from free_port import free_port
-
-NS_TLS = b'urn:ietf:params:xml:ns:xmpp-tls'
+from xmpp_starttls import starttls
 
 
 class StartTlsShim:
@@ -33,7 +31,7 @@ class StartTlsShim:
             self._listener.close()
         server = socket.create_connection(('127.0.0.1', self.server_port), timeout=self.timeout)
         try:
-            self._negotiate(server)
+            starttls(server, self.domain)
         except (OSError, AssertionError) as e:
             self.error = 'STARTTLS with the server: %r' % e
             client.close()
@@ -48,30 +46,6 @@ class StartTlsShim:
             p.join()
         client.close()
         server.close()
-
-    def _negotiate(self, server):
-        server.sendall(("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                        "xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>"
-                        % self.domain).encode())
-        seen = b''
-        while b'</stream:features>' not in seen:
-            seen += self._recv(server, seen)
-        if NS_TLS not in seen:
-            raise AssertionError('STARTTLS not offered: %r' % seen)
-        server.sendall(b"<starttls xmlns='" + NS_TLS + b"'/>")
-        # Read one byte at a time now: nothing after <proceed/> may be taken from the TLS stream.
-        seen = b''
-        while not re.search(rb'<proceed[^>]*/>$', seen):
-            if b'<failure' in seen:
-                raise AssertionError('STARTTLS refused: %r' % seen)
-            seen += self._recv(server, seen, 1)
-
-    @staticmethod
-    def _recv(sock, seen, size=4096):
-        chunk = sock.recv(size)
-        if not chunk:
-            raise AssertionError('the server closed during STARTTLS after %r' % seen)
-        return chunk
 
     def _pump(self, source, sink):
         try:

@@ -12,33 +12,12 @@ server's close_notify came ("close_notify received") or the TCP stream just ende
 
 import argparse
 import os
-import re
 import select
 import socket
 import ssl
 import sys
 
-
-def starttls(sock, domain):
-    """The plain-text part of XMPP STARTTLS (RFC 6120 5.4): header, features, <starttls/>, <proceed/>."""
-    sock.sendall(("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                  "xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>" % domain).encode())
-    seen = b''
-    sent = False
-    while True:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise SystemExit('tls_pipe: the server closed during STARTTLS: %r' % seen)
-        seen += chunk
-        if not sent and b'</stream:features>' in seen:
-            if b'urn:ietf:params:xml:ns:xmpp-tls' not in seen:
-                raise SystemExit('tls_pipe: STARTTLS not offered: %r' % seen)
-            sock.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
-            sent = True
-        if sent and re.search(rb'<proceed[^>]*/>', seen):
-            return
-        if b'<failure' in seen:
-            raise SystemExit('tls_pipe: STARTTLS refused: %r' % seen)
+from xmpp_starttls import starttls
 
 
 def main():
@@ -56,7 +35,10 @@ def main():
 
     raw = socket.create_connection(('127.0.0.1', args.port), timeout=20)
     if args.starttls:
-        starttls(raw, args.starttls)
+        try:
+            starttls(raw, args.starttls)
+        except AssertionError as e:
+            raise SystemExit('tls_pipe: %s' % e) from None
     # suppress_ragged_eofs off: a TCP end without close_notify raises instead of reading as b''.
     tls = ctx.wrap_socket(raw, suppress_ragged_eofs=False)
     print('negotiated %s %s' % (tls.version(), tls.cipher()[0]), file=sys.stderr, flush=True)
