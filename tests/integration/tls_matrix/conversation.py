@@ -1,8 +1,7 @@
 """The XMPP conversation every cell of the matrix holds over a PipeTool's TLS connection:
 stream header, SASL PLAIN, a stream restart, bind, a 40 KB message to the session's own full
-JID (so 40 KB goes in and the same 40 KB comes back), a ping, a KeyUpdate where the stack
-can send one followed by a second 40 KB round trip and ping under the new keys, and a close:
-</stream:stream> both ways and the program ending by itself."""
+JID (so 40 KB goes in and the same 40 KB comes back), a ping, then for each KeyUpdate the stack
+can send one more 40 KB round trip and ping under the new keys, and </stream:stream> both ways."""
 
 import base64
 import os
@@ -23,19 +22,18 @@ def id_attr(value):
 
 
 class Conversation:
-    """`key_update`: what to write to the tool's input to make it send a KeyUpdate, or None;
-    `key_update_done()`, if not None: whether the tool has taken the command (it must have
-    before more is written: s_client drops whatever follows the command in the same read).
+    """`key_updates`: what to write to the tool's input to make it send each KeyUpdate;
+    `key_update_taken(n)`, if not None: whether the tool has taken n of these commands (it
+    must have before more is written: s_client drops what follows a command in the same read).
     `line_end`: written after each stanza (gnutls-cli takes an inline command only at the
     start of a line; whitespace between stanzas is allowed)."""
 
-    def __init__(self, tool, domain, user, password, resource, key_update=None, key_update_done=None,
+    def __init__(self, tool, domain, user, password, resource, key_updates=(), key_update_taken=None,
                  line_end='', timeout=10.0):
         self.tool, self.domain, self.user, self.password = tool, domain, user, password
         self.resource = resource
-        self.key_update_done = key_update_done
+        self.key_updates, self.key_update_taken = key_updates, key_update_taken
         self.line_end = line_end
-        self.key_update = key_update
         self.timeout = timeout
         self.at = 0          # how far the output has been read
         self.full_jid = None
@@ -85,13 +83,13 @@ class Conversation:
         self.login()
         self.round_trip('large1')
         self.ping('ping1')
-        if self.key_update is not None:
-            self.tool.send(self.key_update)
+        for n, command in enumerate(self.key_updates, 1):
+            self.tool.send(command)
             deadline = time.monotonic() + self.timeout
-            while self.key_update_done and not self.key_update_done():
+            while self.key_update_taken and not self.key_update_taken(n):
                 if time.monotonic() > deadline:
-                    raise self.tool.failure('the KeyUpdate command was not taken')
+                    raise self.tool.failure('KeyUpdate command %r not taken' % command)
                 time.sleep(0.02)
-            self.round_trip('large2')
-            self.ping('ping2')
+            self.round_trip('large%d' % (n + 1))
+            self.ping('ping%d' % (n + 1))
         self.close()

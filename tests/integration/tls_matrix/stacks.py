@@ -46,19 +46,18 @@ class Cell:
         self.tool.stop()
         if self.shim:
             self.shim.close()
-            if self.shim.error:
-                raise AssertionError('STARTTLS shim: %s' % self.shim.error)
 
 
 class OpenSSL:
     name = 'openssl s_client'
-    key_update = b'K\n'   # s_client's command: KeyUpdate, and ask the server for one too
+    # s_client's commands: a KeyUpdate, then one that asks the server for one in return.
+    key_updates = (b'k\n', b'K\n')
     line_end = ''
     exits_at_server_close = True
 
     @staticmethod
-    def key_update_done(cell):
-        return b'KEYUPDATE' in cell.tool.errors()
+    def key_update_taken(cell, n):
+        return cell.tool.errors().count(b'KEYUPDATE') >= n
 
     def __init__(self, extra=()):
         self.extra = list(extra)
@@ -81,8 +80,10 @@ class OpenSSL:
         with open(cell.files[0], errors='replace') as f:
             msgs = f.read()
         if key_updated:
-            require(msgs, r'^>>> .*KeyUpdate$', 'our KeyUpdate')
-            require(msgs, r'^<<< .*KeyUpdate$', "the server's KeyUpdate in answer")
+            ours, theirs = (len(re.findall(r'^%s .*KeyUpdate$' % d, msgs, re.M)) for d in ('>>>', '<<<'))
+            # RFC 8446 4.6.3: only update_requested is answered.
+            if (ours, theirs) != (2, 1):
+                raise AssertionError('KeyUpdates sent %d (expected 2), received %d (expected 1)' % (ours, theirs))
         if suite and re.search(r'^<<< .*NewSessionTicket', msgs, re.M):
             # The hand-over counts on OpenSSL having written no record after the handshake.
             raise AssertionError('the server sent a NewSessionTicket')
@@ -92,9 +93,10 @@ class OpenSSL:
 
 class GnuTLS:
     name = 'gnutls-cli'
-    key_update = b'^rekey^\n'   # inline command: KeyUpdate with update_requested
-    # Data read with the command is sent after it; its report reaches the log file only at exit.
-    key_update_done = None
+    # Inline commands: a KeyUpdate, then one with update_requested. Data read with a command
+    # is sent after it; the command's report reaches the log file only at exit.
+    key_updates = (b'^rekey1^\n', b'^rekey^\n')
+    key_update_taken = None
     line_end = '\n'
     exits_at_server_close = True
     CIPHERS = {'TLS_AES_128_GCM_SHA256': 'AES-128-GCM', 'TLS_AES_256_GCM_SHA384': 'AES-256-GCM',
@@ -119,8 +121,8 @@ class GnuTLS:
         require(log, r'^- Description: \(TLS1\.%s-' % ('3' if suite else '2'), 'negotiated version')
         if suite:
             require(log, r'^- Description: .*\(%s\)$' % self.CIPHERS[suite], 'negotiated suite')
-        if key_updated:
-            require(log, r'^- Rekey was completed$', 'KeyUpdate')
+        if key_updated and len(re.findall(r'^- Rekey was completed$', log, re.M)) != 2:
+            raise AssertionError('not 2 KeyUpdates completed: %r' % log[-1500:])
         require(log, r'^- Peer has closed the GnuTLS connection$', "the server's close_notify")
 
 
@@ -128,7 +130,7 @@ class Nss:
     """tstclnt has no STARTTLS: StartTlsShim does the plain-text part, tstclnt all of the TLS.
     It has no KeyUpdate command, and reports no close_notify (it reads one as an end of file)."""
     name = 'NSS tstclnt'
-    key_update = key_update_done = None
+    key_updates, key_update_taken = (), None
     line_end = ''
     exits_at_server_close = False   # it waits for the end of its input as well
     CIPHERS = {'TLS_AES_128_GCM_SHA256': (':1301', '128-bit AES-GCM'),
@@ -144,6 +146,8 @@ class Nss:
         return Cell(PipeTool(argv, name=self.name), shim=shim)
 
     def verify(self, cell, suite, key_updated):
+        if cell.shim and cell.shim.error:
+            raise AssertionError('STARTTLS shim: %s' % cell.shim.error)
         err = cell.tool.errors().decode(errors='replace')
         require(err, r'SSL version 3\.%s using ' % ('4' if suite else '3'), 'negotiated version')
         if suite:
@@ -154,7 +158,7 @@ class PythonSsl:
     """Python's ssl module in tls_pipe.py. Python has no KeyUpdate call and no TLS 1.3 suite
     setting: the suite comes from an OpenSSL configuration file (OPENSSL_CONF)."""
     name = 'Python ssl'
-    key_update = key_update_done = None
+    key_updates, key_update_taken = (), None
     line_end = ''
     exits_at_server_close = True
 

@@ -148,17 +148,18 @@ def port_name(starttls):
 def pipe_cell(group, stack, starttls, variant, expected_layer, server_key='default'):
     label, suite = variant
     resource = 'cell%d' % len(group.results)
-    key_update = stack.key_update if suite else None
+    key_updates = stack.key_updates if suite else ()
     name = '%s over %s with %s: 40 KB both ways%s and a clean close, on the %s record layer' % (
-        stack.name, port_name(starttls), label, ', a KeyUpdate' if key_update else '', expected_layer)
+        stack.name, port_name(starttls), label,
+        ', two KeyUpdates (the second update_requested)' if key_updates else '', expected_layer)
 
     def run():
         server = group.server(server_key)
         before = record_layers(server)
         cell = stack.client(server, starttls, suite, group.workdir())
         try:
-            Conversation(cell.tool, DOMAIN, USER, PASSWORD, resource, key_update,
-                         stack.key_update_done and (lambda: stack.key_update_done(cell)), stack.line_end).run()
+            taken = stack.key_update_taken and (lambda n: stack.key_update_taken(cell, n))
+            Conversation(cell.tool, DOMAIN, USER, PASSWORD, resource, key_updates, taken, stack.line_end).run()
             # Where the program ends by itself at the server's close_notify, it must: ending
             # its input first would make it send its close_notify before it reads the server's.
             if not stack.exits_at_server_close:
@@ -168,7 +169,7 @@ def pipe_cell(group, stack, starttls, variant, expected_layer, server_key='defau
                 raise cell.tool.failure('exit status %s after the close' % status)
         finally:
             cell.stop()
-        stack.verify(cell, suite, key_update is not None)
+        stack.verify(cell, suite, bool(key_updates))
         session_ended(server, resource)
         check_record_layer(server, before, expected_layer, 1, '1.3' if suite else '1.2')
 
