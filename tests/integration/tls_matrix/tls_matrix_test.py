@@ -123,8 +123,10 @@ class Group:
         except Exception as e:  # noqa: BLE001 - every failure is reported with its cell
             self.results.append((name, e))
             # A server a cell left in a bad state would fail the cells after it too: the
-            # next cell gets a new one. This one's log is kept for the failure report.
+            # next cell gets a new one. This one is killed at once (a stuck one may spin and
+            # not stop in time), its log kept for the failure report.
             for wl in self.servers.values():
+                wl.kill()
                 wl.cleanup(keep=True)
                 self.kept_logs.append(wl.log_path)
             self.servers.clear()
