@@ -53,7 +53,10 @@ void count_connection(const TlsEngine& tls, const std::string& remote)
         .counter("c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
                  {{"version", version}, {"record_layer", layer}})
         .inc();
-    spdlog::debug("c2s {}: TLS {} established; record layer: {}", remote, version, layer);
+    spdlog::debug("c2s {}: TLS {} established; record layer: {}{}", remote, version, layer,
+                  tls.record_size_limit_negotiated() ? " (record_size_limit negotiated)"
+                  : tls.record_size_limit_offered() ? " (record_size_limit offered, not negotiated)"
+                                                    : "");
 }
 
 }  // namespace

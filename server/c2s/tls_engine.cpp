@@ -97,6 +97,17 @@ bool has_extension(const unsigned char* message, std::size_t size, std::size_t a
     return false;
 }
 
+// Whether OpenSSL could read a record out of `input` without more: a whole record, or a
+// header it will refuse at once.
+bool starts_with_whole_tls_record(std::string_view input)
+{
+    constexpr std::size_t header_size = 5, max_tls12_ciphertext = 16384 + 2048;
+    if (input.size() < header_size) return false;
+    const auto* h = reinterpret_cast<const unsigned char*>(input.data());
+    const std::size_t length = std::size_t(h[3]) << 8 | h[4];
+    return length > max_tls12_ciphertext || input.size() >= header_size + length;
+}
+
 int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -161,10 +172,21 @@ void TlsEngine::handshake_message(bool sent, const unsigned char* message, std::
     // NSS make one) leaves the record size at 2^14: such connections are handed over. Should
     // an OpenSSL that does (or a custom extension on the context) ever echo it, the
     // connection stays with OpenSSL, which then honours the limit; our record layer does not.
-    constexpr unsigned char encrypted_extensions = 8;
+    constexpr unsigned char client_hello = 1, encrypted_extensions = 8;
     if (sent && size >= 4 && message[0] == encrypted_extensions &&
         has_extension(message, size, 4, record_size_limit_extension))
         record_size_limit_sent_ = true;
+    if (!sent && size >= 4 + 35 && message[0] == client_hello) {
+        // Version and random, then the session id, cipher suites and compression methods,
+        // each with its length in front; the extensions follow.
+        std::size_t at = 4 + 34;
+        at += 1 + message[at];
+        if (at + 2 > size) return;
+        at += 2 + (std::size_t(message[at]) << 8 | message[at + 1]);
+        if (at + 1 > size) return;
+        at += 1 + message[at];
+        record_size_limit_offered_ = has_extension(message, size, at, record_size_limit_extension);
+    }
 }
 
 TlsEngine::~TlsEngine() { SSL_free(ssl_); }
@@ -391,7 +413,7 @@ bool TlsEngine::has_buffered_input() const
     // holds only the first part of a record: once it has asked for more (WANT_READ), what it
     // holds cannot be read without new input, and the caller must wait for the socket.
     if (records_) return !plaintext_kept_.empty() || Tls13Records::starts_with_whole_record(kept_);
-    return !kept_.empty() || (!wants_input_ && SSL_has_pending(ssl_) == 1);
+    return starts_with_whole_tls_record(kept_) || (!wants_input_ && SSL_has_pending(ssl_) == 1);
 }
 
 bool TlsEngine::write(std::string_view plaintext)

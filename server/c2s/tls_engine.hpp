@@ -79,6 +79,10 @@ public:
     bool has_released_ssl() const { return records_ != nullptr; }
     // The negotiated version (TLS1_2_VERSION, TLS1_3_VERSION) once established, else 0.
     int protocol_version() const { return version_; }
+    // Whether the client offered RFC 8449's record_size_limit (seen only where the own record
+    // layer is allowed), and whether we agreed to it (never with OpenSSL 3.0).
+    bool record_size_limit_offered() const { return record_size_limit_offered_; }
+    bool record_size_limit_negotiated() const { return record_size_limit_sent_; }
     // The first OpenSSL error of the last failure (ERR_get_error), 0 if none, and its text.
     unsigned long error_code() const { return error_code_; }
     const std::string& error() const { return error_; }
@@ -112,6 +116,7 @@ private:
     bool wants_input_ = false;
     bool own_record_layer_allowed_ = true;
     bool record_size_limit_sent_ = false;  // our EncryptedExtensions echoed RFC 8449's limit
+    bool record_size_limit_offered_ = false;  // the ClientHello had it
     int version_ = 0;
     unsigned long error_code_ = 0;
     std::string error_;

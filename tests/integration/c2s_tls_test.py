@@ -16,8 +16,10 @@ Usage: c2s_tls_test.py --waitlistd PATH
 """
 import argparse
 import os
+import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import time
 
@@ -227,6 +229,35 @@ def partial_record_leaves_the_server_idle(binary, record_layer, max_version, lab
         server.cleanup()
 
 
+def gnutls_clients_send_large_stanzas(binary):
+    """GnuTLS offers RFC 8449's record_size_limit; OpenSSL 3.0 never echoes it, so it is not
+    negotiated and a TLS 1.3 connection is handed over all the same. Over TLS 1.3 and TLS 1.2
+    a 40 KB stanza (several records) is read, which the spin used to stop."""
+    gnutls = shutil.which('gnutls-cli')
+    assert gnutls, 'gnutls-cli is missing (Debian package gnutls-bin)'
+    server = start(binary, 'own')
+    try:
+        for priority, labels in [('NORMAL', 'version="1.3",record_layer="own"'),
+                                 ('NORMAL:-VERS-TLS1.3', 'version="1.2",record_layer="openssl"')]:
+            # 40 KB of whitespace between the header and a stanza sent before authentication:
+            # the stanza's not-authorized answer shows everything before it was read.
+            stdin = header() + b' ' * 40000 + b"<message to='x@example.test'><body>hi</body></message>"
+            p = subprocess.run([gnutls, '--no-ca-verification', '--priority', priority, '--logfile', '/dev/null',
+                                '--port', str(server.direct_tls_port), '127.0.0.1'],
+                               input=stdin, capture_output=True, timeout=30)
+            assert b'not-authorized' in p.stdout, (priority, p.stdout[-500:], p.stderr[-500:])
+            key = 'c2s_tls_connections_total{%s}' % labels
+            counters = server.metrics()
+            assert counters.get(key, 0) >= 1, (key, {k: v for k, v in counters.items() if k.startswith('c2s_tls')})
+        assert server.wait_log(r'TLS 1\.3 established; record layer: own \(record_size_limit offered, not negotiated\)',
+                               timeout=2), 'GnuTLS did not offer record_size_limit, or the log does not say so'
+    except Exception:
+        server.print_log(30)
+        raise
+    finally:
+        server.cleanup()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
@@ -236,6 +267,8 @@ def main():
         results.run(f'{name}: a record held in part leaves the server idle, the auth timeout closes it, '
                     'SIGTERM exits within the grace',
                     lambda: partial_record_leaves_the_server_idle(args.waitlistd, record_layer, max_version, labels))
+    results.run('gnutls-cli offers record_size_limit, is handed over on TLS 1.3 and sends 40 KB stanzas '
+                'over TLS 1.3 and TLS 1.2', lambda: gnutls_clients_send_large_stanzas(args.waitlistd))
     sys.exit(results.finish())
 
 

@@ -292,6 +292,7 @@ TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2
     Pair p13;
     p13.handshake();
     CHECK(p13.server.has_released_ssl());
+    CHECK_FALSE(p13.server.record_size_limit_offered());  // OpenSSL's client does not offer it
     Pair p12(TLS1_2_VERSION);
     p12.handshake();
     CHECK_FALSE(p12.server.has_released_ssl());
@@ -625,6 +626,8 @@ TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; ec
         Pair p;
         offer_limit(p);
         p.handshake();
+        CHECK(p.server.record_size_limit_offered());
+        CHECK_FALSE(p.server.record_size_limit_negotiated());
         CHECK(p.server.has_released_ssl());
         const std::string big(40000, 'l');
         CHECK(p.server_reads(client_writes(p, big)) == big);
@@ -641,6 +644,7 @@ TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; ec
         offer_limit(p);
         p.handshake();
         CHECK(std::string(SSL_get_version(p.client.get())) == "TLSv1.3");
+        CHECK(p.server.record_size_limit_negotiated());
         CHECK_FALSE(p.server.has_released_ssl());
         const std::string big(40000, 'l');
         CHECK(p.server_reads(client_writes(p, big)) == big);
