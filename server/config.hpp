@@ -40,6 +40,10 @@ struct C2sConfig {
     bool require_tls = true;
     bool allow_plain = false;           // SASL PLAIN, and then only over TLS
     bool allow_registration = false;    // XEP-0077 in-band registration
+    // "own": after a TLS 1.3 handshake the engine frees OpenSSL's connection and runs the
+    // record layer itself; "openssl": every connection stays with OpenSSL (no rebuild needed
+    // to turn the hand-over off).
+    std::string tls_record_layer = "own";
 };
 
 struct S2sConfig {

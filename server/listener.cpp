@@ -68,7 +68,10 @@ asio::awaitable<void> C2sListener::accept_loop()
             co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        auto transport = std::make_unique<c2s::TcpTransport>(std::move(socket), ctx_.tls);
+        auto transport = std::make_unique<c2s::TcpTransport>(
+            std::move(socket), ctx_.tls,
+            ctx_.config.c2s.tls_record_layer == "openssl" ? c2s::TlsEngine::RecordLayer::openssl
+                                                          : c2s::TlsEngine::RecordLayer::own);
         c2s::Session::Options options;
         options.direct_tls = direct_tls_;
         const std::string address = transport->remote_address();

@@ -7,6 +7,10 @@
 
 #include <cstring>
 
+#include "server/c2s/tls_reader.hpp"
+#include "server/log.hpp"
+#include "server/metrics.hpp"
+
 namespace wl::server::c2s {
 
 namespace asio = boost::asio;
@@ -39,10 +43,26 @@ boost::system::system_error tls_error(const TlsEngine& tls)
         boost::system::error_code(static_cast<int>(tls.error_code()), asio::error::get_ssl_category()), tls.error());
 }
 
+// Each established connection, by TLS version and by who runs its records: operators and
+// the interop tests see whether the hand-over happens where it should.
+void count_connection(const TlsEngine& tls, const std::string& remote)
+{
+    const char* version = tls.protocol_version() == TLS1_3_VERSION ? "1.3" : "1.2";
+    const char* layer = tls.has_released_ssl() ? "own" : "openssl";
+    metrics_registry()
+        .counter("c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
+                 {{"version", version}, {"record_layer", layer}})
+        .inc();
+    spdlog::debug("c2s {}: TLS {} established; record layer: {}{}", remote, version, layer,
+                  tls.record_size_limit_negotiated() ? " (record_size_limit negotiated)"
+                  : tls.record_size_limit_offered() ? " (record_size_limit offered, not negotiated)"
+                                                    : "");
+}
+
 }  // namespace
 
-TcpTransport::TcpTransport(asio::ip::tcp::socket socket, asio::ssl::context& tls)
-    : socket_(std::move(socket)), tls_context_(tls)
+TcpTransport::TcpTransport(asio::ip::tcp::socket socket, asio::ssl::context& tls, TlsEngine::RecordLayer record_layer)
+    : socket_(std::move(socket)), tls_context_(tls), record_layer_(record_layer)
 {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
@@ -73,16 +93,17 @@ asio::awaitable<std::string_view> TcpTransport::read()
 {
     if (!tls_) co_return co_await receive();
     try_send_output();
+    TlsReader reader(*tls_);
     for (;;) {
         std::string_view input;
-        if (!tls_->has_buffered_input()) {
+        if (reader.needs_input()) {
             input = co_await receive();
             // The TCP stream ended without close_notify: for XMPP the stream is over either
             // way (truncation matters only where length is implied by the end).
             if (input.empty()) co_return input;
         }
         auto& plaintext = thread_buffers().plaintext;
-        auto result = tls_->read(input, plaintext.data(), plaintext.size());
+        auto result = reader.pass(input, plaintext.data(), plaintext.size());
         try_send_output();
         if (result.status == TlsEngine::Status::failed) throw tls_error(*tls_);
         if (result.bytes > 0) co_return std::string_view(plaintext.data(), result.bytes);
@@ -154,7 +175,7 @@ void TcpTransport::try_send_output()
 
 asio::awaitable<void> TcpTransport::start_tls()
 {
-    tls_ = std::make_unique<TlsEngine>(tls_context_.native_handle());
+    tls_ = std::make_unique<TlsEngine>(tls_context_.native_handle(), record_layer_);
     std::string_view input;
     for (;;) {
         auto status = tls_->handshake(input);
@@ -165,6 +186,7 @@ asio::awaitable<void> TcpTransport::start_tls()
         input = co_await receive();
         if (input.empty()) throw boost::system::system_error(asio::error::eof);
     }
+    count_connection(*tls_, remote_);
 }
 
 asio::awaitable<void> TcpTransport::shutdown()

@@ -16,7 +16,8 @@ namespace wl::server::c2s {
 
 class TcpTransport final : public Transport {
 public:
-    TcpTransport(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls);
+    TcpTransport(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls,
+                 TlsEngine::RecordLayer record_layer = TlsEngine::RecordLayer::own);
 
     boost::asio::awaitable<std::string_view> read() override;
     boost::asio::awaitable<void> write(const std::vector<std::string>& pieces) override;
@@ -39,6 +40,7 @@ private:
 
     boost::asio::ip::tcp::socket socket_;
     boost::asio::ssl::context& tls_context_;
+    TlsEngine::RecordLayer record_layer_;
     std::unique_ptr<TlsEngine> tls_;  // from STARTTLS or the first byte of direct TLS
     bool sending_ = false;            // send_output() is under way
     // The first bytes of each read. Asio's reactor fills it, on any thread, when the socket

@@ -74,6 +74,40 @@ void key_log_callback(const SSL* ssl, const char* line)
     if (auto* engine = static_cast<TlsEngine*>(SSL_get_ex_data(ssl, engine_index()))) engine->key_log(line);
 }
 
+void message_callback(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*, void* arg)
+{
+    if (content_type == SSL3_RT_HANDSHAKE && arg)
+        static_cast<TlsEngine*>(arg)->handshake_message(write_p != 0, static_cast<const unsigned char*>(buf), len);
+}
+
+// RFC 8449's extension number (record_size_limit).
+constexpr unsigned record_size_limit_extension = 28;
+
+// Whether a handshake message's extension block (a 2-byte length, then type, length, data
+// each) starting at `at` names `type`.
+bool has_extension(const unsigned char* message, std::size_t size, std::size_t at, unsigned type)
+{
+    if (at + 2 > size) return false;
+    std::size_t end = std::min(size, at + 2 + (std::size_t(message[at]) << 8 | message[at + 1]));
+    for (at += 2; at + 4 <= end;) {
+        const unsigned t = unsigned(message[at]) << 8 | message[at + 1];
+        if (t == type) return true;
+        at += 4 + (std::size_t(message[at + 2]) << 8 | message[at + 3]);
+    }
+    return false;
+}
+
+// Whether OpenSSL could read a record out of `input` without more: a whole record, or a
+// header it will refuse at once.
+bool starts_with_whole_tls_record(std::string_view input)
+{
+    constexpr std::size_t header_size = 5, max_tls12_ciphertext = 16384 + 2048;
+    if (input.size() < header_size) return false;
+    const auto* h = reinterpret_cast<const unsigned char*>(input.data());
+    const std::size_t length = std::size_t(h[3]) << 8 | h[4];
+    return length > max_tls12_ciphertext || input.size() >= header_size + length;
+}
+
 int hex_digit(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -109,7 +143,8 @@ void TlsEngine::prepare_context(SSL_CTX* context)
     SSL_CTX_set_keylog_callback(context, key_log_callback);
 }
 
-TlsEngine::TlsEngine(SSL_CTX* context)
+TlsEngine::TlsEngine(SSL_CTX* context, RecordLayer record_layer)
+    : own_record_layer_allowed_(record_layer == RecordLayer::own)
 {
     ssl_ = SSL_new(context);
     if (!ssl_) throw std::runtime_error("tls: SSL_new failed");
@@ -122,6 +157,36 @@ TlsEngine::TlsEngine(SSL_CTX* context)
     BIO_set_data(bio, this);
     SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: SSL_set_bio takes a single reference
     SSL_set_accept_state(ssl_);
+    // What we send during the handshake decides whether the hand-over stays exact.
+    if (own_record_layer_allowed_) {
+        SSL_set_msg_callback(ssl_, message_callback);
+        SSL_set_msg_callback_arg(ssl_, this);
+    }
+}
+
+void TlsEngine::handshake_message(bool sent, const unsigned char* message, std::size_t size)
+{
+    // RFC 8449: a record_size_limit is in force only once the server echoes it, in TLS 1.3
+    // in its EncryptedExtensions; it would then bind the records we seal. OpenSSL 3.0 does
+    // not implement the extension, so it never echoes it and a client's offer (GnuTLS and
+    // NSS make one) leaves the record size at 2^14: such connections are handed over. Should
+    // an OpenSSL that does (or a custom extension on the context) ever echo it, the
+    // connection stays with OpenSSL, which then honours the limit; our record layer does not.
+    constexpr unsigned char client_hello = 1, encrypted_extensions = 8;
+    if (sent && size >= 4 && message[0] == encrypted_extensions &&
+        has_extension(message, size, 4, record_size_limit_extension))
+        record_size_limit_sent_ = true;
+    if (!sent && size >= 4 + 35 && message[0] == client_hello) {
+        // Version and random, then the session id, cipher suites and compression methods,
+        // each with its length in front; the extensions follow.
+        std::size_t at = 4 + 34;
+        at += 1 + message[at];
+        if (at + 2 > size) return;
+        at += 2 + (std::size_t(message[at]) << 8 | message[at + 1]);
+        if (at + 1 > size) return;
+        at += 1 + message[at];
+        record_size_limit_offered_ = has_extension(message, size, at, record_size_limit_extension);
+    }
 }
 
 TlsEngine::~TlsEngine() { SSL_free(ssl_); }
@@ -153,6 +218,7 @@ void TlsEngine::key_log(std::string_view line)
 void TlsEngine::release_ssl()
 {
     std::unique_ptr<Secrets> secrets = std::move(secrets_);
+    if (!own_record_layer_allowed_ || record_size_limit_sent_) return;
     // The hand-over is exact only at this point, and only if OpenSSL has read no record under
     // the application keys (it reads one record at a time without read-ahead, and nothing
     // past the client's Finished; no early data) and written none (no session tickets, no
@@ -241,8 +307,11 @@ TlsEngine::Status TlsEngine::handshake(std::string_view input)
     int r = SSL_do_handshake(ssl_);
     if (r != 1) {
         int e = SSL_get_error(ssl_, r);
-        status = e == SSL_ERROR_WANT_READ ? Status::want_input : fail(e, "TLS handshake");
+        wants_input_ = e == SSL_ERROR_WANT_READ;
+        status = wants_input_ ? Status::want_input : fail(e, "TLS handshake");
     } else {
+        wants_input_ = false;
+        version_ = SSL_version(ssl_);
         release_ssl();
     }
     end();
@@ -312,6 +381,7 @@ TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, s
         return result;
     }
     begin(input);
+    wants_input_ = false;
     while (result.bytes < size) {
         std::size_t n = 0;
         if (SSL_read_ex(ssl_, plaintext + result.bytes, size - result.bytes, &n) == 1) {
@@ -319,7 +389,10 @@ TlsEngine::ReadResult TlsEngine::read(std::string_view input, char* plaintext, s
             continue;
         }
         int e = SSL_get_error(ssl_, 0);
-        if (e == SSL_ERROR_WANT_READ) break;
+        if (e == SSL_ERROR_WANT_READ) {
+            wants_input_ = true;
+            break;
+        }
         if (e == SSL_ERROR_ZERO_RETURN) {
             peer_closed_ = true;
             result.status = Status::closed;
@@ -336,9 +409,11 @@ bool TlsEngine::has_buffered_input() const
 {
     // OpenSSL leaves input for want of room, and may hold records it read but has not
     // decrypted yet (SSL_has_pending, unlike SSL_pending); the record layer leaves a
-    // record's first part until the rest comes.
+    // record's first part until the rest comes. SSL_has_pending is also 1 while OpenSSL
+    // holds only the first part of a record: once it has asked for more (WANT_READ), what it
+    // holds cannot be read without new input, and the caller must wait for the socket.
     if (records_) return !plaintext_kept_.empty() || Tls13Records::starts_with_whole_record(kept_);
-    return !kept_.empty() || SSL_has_pending(ssl_) == 1;
+    return starts_with_whole_tls_record(kept_) || (!wants_input_ && SSL_has_pending(ssl_) == 1);
 }
 
 bool TlsEngine::write(std::string_view plaintext)

@@ -32,12 +32,16 @@ public:
         failed     // see error()
     };
 
+    // Who runs the records after a TLS 1.3 handshake: the engine itself where the hand-over
+    // is exact, or OpenSSL always (c2s.tls_record_layer).
+    enum class RecordLayer { own, openssl };
+
     // Lets engines on `context` take over the record layer after a TLS 1.3 handshake (it
     // installs the context's key log callback). Call once, before the context is shared.
     static void prepare_context(SSL_CTX* context);
 
     // Server side, with the context's certificate and settings. Throws std::runtime_error.
-    explicit TlsEngine(SSL_CTX* context);
+    explicit TlsEngine(SSL_CTX* context, RecordLayer record_layer = RecordLayer::own);
     ~TlsEngine();
     TlsEngine(const TlsEngine&) = delete;
     TlsEngine& operator=(const TlsEngine&) = delete;
@@ -55,7 +59,7 @@ public:
     // Decrypts as much as fits into [plaintext, plaintext + size).
     ReadResult read(std::string_view input, char* plaintext, std::size_t size);
     // True if read() can give more without new input (a record decrypted only in part, or
-    // ciphertext received ahead).
+    // ciphertext received ahead); false while only the first part of a record has come.
     bool has_buffered_input() const;
 
     // Encrypts into the output; false on a fatal error.
@@ -73,6 +77,12 @@ public:
     bool is_established() const;
     // True once the engine runs the TLS 1.3 record layer itself and the SSL object is gone.
     bool has_released_ssl() const { return records_ != nullptr; }
+    // The negotiated version (TLS1_2_VERSION, TLS1_3_VERSION) once established, else 0.
+    int protocol_version() const { return version_; }
+    // Whether the client offered RFC 8449's record_size_limit (seen only where the own record
+    // layer is allowed), and whether we agreed to it (never with OpenSSL 3.0).
+    bool record_size_limit_offered() const { return record_size_limit_offered_; }
+    bool record_size_limit_negotiated() const { return record_size_limit_sent_; }
     // The first OpenSSL error of the last failure (ERR_get_error), 0 if none, and its text.
     unsigned long error_code() const { return error_code_; }
     const std::string& error() const { return error_; }
@@ -81,6 +91,7 @@ public:
     int bio_read(char* data, int size);
     void bio_write(const char* data, int size);
     void key_log(std::string_view line);
+    void handshake_message(bool sent, const unsigned char* message, std::size_t size);
 
 private:
     struct Secrets;
@@ -101,6 +112,12 @@ private:
     std::string kept_;        // ciphertext received ahead, in front of the next call's input
     std::string output_;
     bool peer_closed_ = false;
+    // The last OpenSSL call stopped for want of bytes: whatever it holds is part of a record.
+    bool wants_input_ = false;
+    bool own_record_layer_allowed_ = true;
+    bool record_size_limit_sent_ = false;  // our EncryptedExtensions echoed RFC 8449's limit
+    bool record_size_limit_offered_ = false;  // the ClientHello had it
+    int version_ = 0;
     unsigned long error_code_ = 0;
     std::string error_;
 };

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Builds the Tls13Records fuzz target with clang++-14 (libFuzzer + ASan + UBSan, outside
 # meson's g++ build), seeds it with a few scripts (see tls13_records_fuzz.cpp), and fuzzes for
 # a bounded time. Usage: run_fuzz_tls13.sh <source root> <work dir> [seconds]

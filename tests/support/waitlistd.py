@@ -81,8 +81,9 @@ def merge(base, overrides):
 
 class Waitlistd:
     def __init__(self, binary, domain='sp.example', settings=None, name='wl', s2s=False, direct_tls=False,
-                 token=None, waitlistctl=None):
+                 token=None, waitlistctl=None, env=None):
         self.binary, self.domain = binary, domain
+        self.env = env   # the process's environment (OPENSSL_CONF, say); None: this one's
         self.waitlistctl = waitlistctl or os.path.join(os.path.dirname(os.path.abspath(binary)), 'waitlistctl')
         self.dir = tempfile.mkdtemp(prefix='wl-%s-' % name, dir='/tmp')
         os.chmod(self.dir, 0o755)   # a PostgreSQL or Prosody run as another user may read in it
@@ -124,7 +125,7 @@ class Waitlistd:
             self._log.close()
         self._log = open(self.log_path, 'a')   # a restart appends: the log tells the whole run
         self.proc = subprocess.Popen([self.binary, '--config', self.config], stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + timeout
         ports = [p for p in (self.c2s_port, self.direct_tls_port, self.s2s_port, self.http_port) if p]
         while True:

@@ -18,7 +18,7 @@ constexpr const char* usage = R"(usage:
       [--prefix bench] [--first 1] [--login-concurrency 50] [--ping-concurrency 50]
       [--ping-seconds 10] [--hold-seconds 5] [--timeout 60] [--threads 1]
       [--server-pid PID] [--label NAME] [--mechanism SCRAM-SHA-1|SCRAM-SHA-256]
-      [--resource bench] [--presence]
+      [--resource bench] [--presence] [--tls 1.2|1.3]
     Logs in users PREFIX<first>..PREFIX<first+N-1>, holds them, reads the server's VmRSS
     (with --server-pid) before the logins and after the idle period, checks every session
     with a ping, then pings at the given concurrency. Prints a report and a RESULT line.
@@ -57,9 +57,11 @@ int run(int argc, char** argv)
     Options o(argc, argv, 2,
               {"host", "port", "domain", "users", "password", "prefix", "first", "login-concurrency",
                "ping-concurrency", "ping-seconds", "hold-seconds", "timeout", "threads", "server-pid", "label",
-               "mechanism", "resource"},
+               "mechanism", "resource", "tls"},
               {"presence"});
-    auto tls = make_client_tls_context();
+    const std::string version = o.text("tls", "1.3");
+    if (version != "1.2" && version != "1.3") throw std::invalid_argument("--tls must be 1.2 or 1.3");
+    auto tls = make_client_tls_context(version == "1.2" ? TLS1_2_VERSION : TLS1_3_VERSION);
     LoadSettings s;
     s.session.server = {boost::asio::ip::make_address(o.text("host", "127.0.0.1")),
                         static_cast<unsigned short>(o.integer("port", 0, 1, 65535))};

@@ -2,6 +2,10 @@
 # C2S benchmark of waitlistd against Prosody 0.12 (Debian), measured in the same run by the
 # same client (bench_c2s) with the same TLS certificate, SCRAM-SHA-1 and domain:
 # sessions held, server RSS per idle session, logins/s and pings/s, and their ratios.
+# waitlistd is measured on each path a client connection's TLS can take: TLS 1.3 with its own
+# record layer (c2s.tls_record_layer = "own"), TLS 1.3 kept on OpenSSL ("openssl") and TLS
+# 1.2; Prosody over TLS 1.3 and TLS 1.2; each waitlistd column is compared with the Prosody
+# of its TLS version.
 #
 #   tests/bench/c2s/bench_vs_prosody.sh [-n USERS] [-c LOGIN_CONCURRENCY] [-p PING_CONCURRENCY]
 #       [-t PING_SECONDS] [-i IDLE_SECONDS] [-j CLIENT_THREADS] [-b BUILD_DIR] [-w WAITLISTD]
@@ -91,29 +95,32 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -subj "/CN=$domain" -addext "subjectAltName=DNS:$domain" \
   -keyout "$work/certs/$domain.key" -out "$work/certs/$domain.crt" 2>/dev/null
 
-# run_bench LABEL PORT PID: the measurement itself, bounded in time.
+# run_bench LABEL PORT PID TLS_VERSION: the measurement itself, bounded in time.
 run_bench() {
-  local label=$1 port=$2 pid=$3 limit rc=0
+  local label=$1 port=$2 pid=$3 tls=$4 limit rc=0
   limit=$((120 + users / 20 + ${ping_seconds%.*} + ${idle_seconds%.*}))
   # A one-user login first: a setup mistake then fails in a second, not after N timeouts.
   if ! timeout 30 "$bench" run --port "$port" --domain "$domain" --users 1 --password "$password" \
-      --prefix "$prefix" --ping-seconds 0 --hold-seconds 0 --timeout 10 --label "$label-smoke" \
+      --prefix "$prefix" --ping-seconds 0 --hold-seconds 0 --timeout 10 --label "$label-smoke" --tls "$tls" \
       >"$work/$label.smoke" 2>&1; then
     echo "$label: a single login failed:" >&2; cat "$work/$label.smoke" >&2; return 1
   fi
   timeout "$limit" "$bench" run --port "$port" --domain "$domain" --users "$users" \
     --password "$password" --prefix "$prefix" --login-concurrency "$login_conc" \
     --ping-concurrency "$ping_conc" --ping-seconds "$ping_seconds" --hold-seconds "$idle_seconds" \
-    --threads "$threads" --server-pid "$pid" --label "$label" | tee "$work/$label.out" || rc=$?
+    --threads "$threads" --server-pid "$pid" --label "$label" --tls "$tls" | tee "$work/$label.out" || rc=$?
   grep -q '^RESULT ' "$work/$label.out" || return 1
   [ "$rc" -eq 0 ] || { echo "$label: bench_c2s exit status $rc (failed sessions are listed above)" >&2; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------
-# Prosody: own config, data and pid file in $work/prosody; accounts written as files.
+# Prosody: own config, data and pid file in $work/prosody; accounts written as files, once.
+# measure_prosody TLS_VERSION: a fresh process for each version.
 measure_prosody() {
-  local dir=$work/prosody port pid
+  local tls=$1 label=prosody-tls$1 dir=$work/prosody port pid
   port=$(free_port)
+  local fresh=false
+  [ -d "$dir/data" ] || fresh=true
   mkdir -p "$dir/data/${domain//./%2e}/accounts"
   cat >"$dir/prosody.cfg.lua" <<CFG
 -- throwaway instance of bench_vs_prosody.sh
@@ -140,9 +147,11 @@ VirtualHost "$domain"
 CFG
   # prosodyctl register costs ~30 ms a user; the same files written directly take seconds.
   local t0=$SECONDS
-  "$bench" prosody-accounts --dir "$dir/data/${domain//./%2e}/accounts" --prefix "$prefix" \
-    --count "$users" --password "$password" --iterations 4096
-  echo "prosody: $users accounts written in $((SECONDS - t0)) s"
+  if $fresh; then
+    "$bench" prosody-accounts --dir "$dir/data/${domain//./%2e}/accounts" --prefix "$prefix" \
+      --count "$users" --password "$password" --iterations 4096
+    echo "prosody: $users accounts written in $((SECONDS - t0)) s"
+  fi
 
   setsid prosody -F --config "$dir/prosody.cfg.lua" >"$dir/stdout.log" 2>&1 </dev/null &
   pid=$!
@@ -152,7 +161,7 @@ CFG
   fi
   [ -s "$dir/prosody.pid" ] && pid=$(cat "$dir/prosody.pid")
   echo "prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null || echo "?") pid $pid on 127.0.0.1:$port"
-  if ! run_bench prosody "$port" "$pid"; then
+  if ! run_bench "$label" "$port" "$pid" "$tls"; then
     echo "prosody log (last lines):" >&2; tail -8 "$dir/prosody.log" >&2; stop_pid "$pid"; return 1
   fi
   stop_pid "$pid"
@@ -183,8 +192,10 @@ provision_waitlistd() {
   fi
 }
 
+# measure_waitlistd RECORD_LAYER TLS_VERSION: a fresh process on the accounts the first one
+# created (its database copied while no server runs).
 measure_waitlistd() {
-  local dir=$work/waitlistd port http pid
+  local layer=$1 tls=$2 label=waitlistd-$1-tls$2 dir=$work/waitlistd port http pid
   if [ ! -x "$waitlistd" ]; then
     echo "waitlistd is not available ($waitlistd does not exist): measuring Prosody alone"
     return 2
@@ -204,6 +215,7 @@ path = "$dir/waitlistd.db"
 listen = ["127.0.0.1:$port"]
 direct_tls = []
 require_tls = true
+tls_record_layer = "$layer"
 [s2s]
 listen = []
 [http]
@@ -222,6 +234,8 @@ rate_bytes_burst = 100000000
 level = "warn"
 CFG
   local t0
+  rm -f "$dir"/waitlistd.db*
+  [ -f "$work/accounts.db" ] && cp "$work/accounts.db" "$dir/waitlistd.db"
   "$waitlistd" --config "$dir/waitlistd.toml" >"$dir/stdout.log" 2>&1 </dev/null &
   pid=$!
   started_pids+=("$pid")
@@ -230,34 +244,42 @@ CFG
   fi
   t0=$SECONDS
   wait_port "$http" "$pid" || { echo "waitlistd: no admin API on $http" >&2; stop_pid "$pid"; return 1; }
-  provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
-  echo "waitlistd: $users accounts created through the admin API in $((SECONDS - t0)) s"
-  echo "waitlistd pid $pid on 127.0.0.1:$port"
-  if ! run_bench waitlistd "$port" "$pid"; then
+  if [ ! -f "$work/accounts.db" ]; then
+    provision_waitlistd "$http" "$token" || { stop_pid "$pid"; return 1; }
+    echo "waitlistd: $users accounts created through the admin API in $((SECONDS - t0)) s"
+  fi
+  echo "waitlistd ($label) pid $pid on 127.0.0.1:$port"
+  if ! run_bench "$label" "$port" "$pid" "$tls"; then
     echo "waitlistd log (last lines):" >&2; tail -8 "$dir/stdout.log" >&2; stop_pid "$pid"; return 1
   fi
   stop_pid "$pid"
+  [ -f "$work/accounts.db" ] || cp "$dir/waitlistd.db" "$work/accounts.db"
 }
 
 # ---------------------------------------------------------------------------------------
-# The table: one column per server, the ratio waitlistd/Prosody where both ran.
+# The table: one column per server and path, and each waitlistd column's ratio to the
+# Prosody of the same TLS version.
 print_table() {
   local files=("$work"/*.out)
   awk '
     /^RESULT / {
-      n = 0; split("", kv)
+      split("", kv)
       for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-      col = kv["label"]; cols[col] = 1
+      col = kv["label"]
       for (k in kv) v[col, k] = kv[k]
     }
-    function row(name, key, better,    p, w) {
-      p = ((("prosody", key) in v) ? v["prosody", key] : "-")
-      w = ((("waitlistd", key) in v) ? v["waitlistd", key] : "-")
-      r = (p != "-" && w != "-" && p + 0 > 0 && w + 0 >= 0) ? sprintf("%.2f", w / p) : "-"
-      printf "%-34s %14s %14s %10s  %s\n", name, p, w, r, better
+    function val(col, key) { return (((col, key) in v) ? v[col, key] : "-") }
+    function ratio(w, p) { return (p != "-" && w != "-" && p + 0 > 0) ? sprintf("%.2f", w / p) : "-" }
+    function row(name, key, better,    w13, o13, w12) {
+      w13 = val("waitlistd-own-tls1.3", key); o13 = val("waitlistd-openssl-tls1.3", key)
+      w12 = val("waitlistd-own-tls1.2", key)
+      printf "%-30s %9s %9s | %9s %9s %9s | %6s %6s %6s  %s\n", name, val("prosody-tls1.3", key),
+        val("prosody-tls1.2", key), w13, o13, w12, ratio(w13, val("prosody-tls1.3", key)),
+        ratio(o13, val("prosody-tls1.3", key)), ratio(w12, val("prosody-tls1.2", key)), better
     }
     END {
-      printf "%-34s %14s %14s %10s\n", "metric", "prosody", "waitlistd", "w/p"
+      printf "%-30s %9s %9s | %9s %9s %9s | %6s %6s %6s\n", "metric", "P 1.3", "P 1.2", "W own1.3",
+        "W ossl1.3", "W 1.2", "own/P", "ossl/P", "1.2/P"
       row("users requested", "users", "")
       row("sessions held", "held", "higher is better")
       row("logins/s", "logins_per_s", "higher is better")
@@ -281,10 +303,14 @@ echo "bench_vs_prosody: $users users, login concurrency $login_conc, ping concur
   "$ping_seconds s of pings, $idle_seconds s idle, $threads client thread(s), $(nproc) cores," \
   "Prosody nagle=$prosody_nagle"
 status=0
-measure_prosody || status=1
-wl_status=0
-measure_waitlistd || wl_status=$?
-[ "$wl_status" -eq 2 ] || [ "$wl_status" -eq 0 ] || status=1
+measure_prosody 1.3 || status=1
+measure_prosody 1.2 || status=1
+for path in "own 1.3" "openssl 1.3" "own 1.2"; do
+  wl_status=0
+  measure_waitlistd $path || wl_status=$?
+  [ "$wl_status" -ne 2 ] || break
+  [ "$wl_status" -eq 0 ] || status=1
+done
 echo
 if compgen -G "$work/*.out" >/dev/null; then
   print_table | tee -a "${report_file:-/dev/null}"

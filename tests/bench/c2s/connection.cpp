@@ -30,11 +30,12 @@ std::string openssl_error_text(const char* what, int ssl_error)
 
 }  // namespace
 
-std::shared_ptr<SSL_CTX> make_client_tls_context()
+std::shared_ptr<SSL_CTX> make_client_tls_context(int max_version)
 {
     std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
     if (!ctx) throw std::runtime_error("SSL_CTX_new failed");
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    if (max_version) SSL_CTX_set_max_proto_version(ctx.get(), max_version);
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
     SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
     SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);

@@ -28,7 +28,8 @@ namespace asio = boost::asio;
 // A client TLS context shared by every connection: no certificate verification (loopback
 // benchmark against a self-signed certificate), no session resumption (each login is a
 // new client and pays a full handshake, as a real one would).
-std::shared_ptr<SSL_CTX> make_client_tls_context();
+// max_version: TLS1_2_VERSION or TLS1_3_VERSION; 0 for the newest both sides have.
+std::shared_ptr<SSL_CTX> make_client_tls_context(int max_version = 0);
 
 class Connection {
 public:

@@ -184,3 +184,17 @@ domain = "partner.test"
     CHECK(ok.config->partners.at(0).key() == "partner.test");
     CHECK(ok.config->waitlist.reconcile_interval.count() == 0);
 }
+
+TEST_CASE("c2s.tls_record_layer is \"own\" by default, takes \"openssl\" and refuses anything else by name")
+{
+    const std::string base = "domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\n";
+    auto r = load_config_string(base);
+    REQUIRE(r.config);
+    CHECK(r.config->c2s.tls_record_layer == "own");
+    r = load_config_string(base + "tls_record_layer = \"openssl\"\n");
+    REQUIRE(r.config);
+    CHECK(r.config->c2s.tls_record_layer == "openssl");
+    r = load_config_string(base + "tls_record_layer = \"kernel\"\n");
+    CHECK_FALSE(r.config);
+    CHECK(has_error(r, "c2s.tls_record_layer: 'kernel' is not \"own\" or \"openssl\""));
+}

@@ -54,8 +54,9 @@ struct Pair {
     std::string client_secret;  // CLIENT_TRAFFIC_SECRET_0, from the client's key log
     int key_updates_received = 0;  // KeyUpdate messages the client got from the server
 
-    explicit Pair(int max_version = 0, const char* ciphersuite = nullptr, SSL_CTX* server_ctx = nullptr)
-        : server(server_ctx ? server_ctx : server_context())
+    explicit Pair(int max_version = 0, const char* ciphersuite = nullptr, SSL_CTX* server_ctx = nullptr,
+                  TlsEngine::RecordLayer layer = TlsEngine::RecordLayer::own)
+        : server(server_ctx ? server_ctx : server_context(), layer)
     {
         if (max_version) SSL_CTX_set_max_proto_version(client_ctx.get(), max_version);
         if (ciphersuite) REQUIRE(SSL_CTX_set_ciphersuites(client_ctx.get(), ciphersuite) == 1);
@@ -291,6 +292,7 @@ TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2
     Pair p13;
     p13.handshake();
     CHECK(p13.server.has_released_ssl());
+    CHECK_FALSE(p13.server.record_size_limit_offered());  // OpenSSL's client does not offer it
     Pair p12(TLS1_2_VERSION);
     p12.handshake();
     CHECK_FALSE(p12.server.has_released_ssl());
@@ -574,5 +576,110 @@ TEST_CASE("the hand-over is refused where it would not be exact") {
         REQUIRE(p.server.write(big));  // in records of 512 bytes, as the client asked
         p.to_client();
         CHECK(p.client_reads() == big);
+    }
+    SUBCASE("c2s.tls_record_layer = openssl") {
+        Pair p(0, nullptr, nullptr, TlsEngine::RecordLayer::openssl);
+        p.handshake();
+        CHECK(p.server.protocol_version() == TLS1_3_VERSION);
+        CHECK_FALSE(p.server.has_released_ssl());
+        CHECK(p.server_reads(client_writes(p, "<presence/>")) == "<presence/>");
+    }
+}
+
+namespace {
+
+// RFC 8449's record_size_limit as a custom extension: offered by the client with a limit of
+// 2^14 + 1 and, on the server context below, echoed in the EncryptedExtensions as a server
+// that implemented it would do. OpenSSL 3.0 itself never echoes it.
+constexpr unsigned record_size_limit = 28;
+
+int add_limit(SSL*, unsigned, unsigned, const unsigned char** out, std::size_t* outlen, X509*, std::size_t, int*,
+              void*)
+{
+    static const unsigned char limit[2] = {0x40, 0x01};
+    *out = limit;
+    *outlen = sizeof limit;
+    return 1;
+}
+
+int accept_limit(SSL*, unsigned, unsigned, const unsigned char*, std::size_t, X509*, std::size_t, int*, void*)
+{
+    return 1;
+}
+
+void offer_limit(Pair& p)
+{
+    REQUIRE(SSL_CTX_add_custom_ext(p.client_ctx.get(), record_size_limit,
+                                   SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS, add_limit, nullptr,
+                                   nullptr, accept_limit, nullptr) == 1);
+    p.client.reset(SSL_new(p.client_ctx.get()));
+    p.client_in = BIO_new(BIO_s_mem());
+    p.client_out = BIO_new(BIO_s_mem());
+    SSL_set_bio(p.client.get(), p.client_in, p.client_out);
+    SSL_set_connect_state(p.client.get());
+}
+
+}  // namespace
+
+TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; echoed, the connection stays on OpenSSL") {
+    SUBCASE("offered by the client, never echoed by OpenSSL 3.0: not negotiated") {
+        Pair p;
+        offer_limit(p);
+        p.handshake();
+        CHECK(p.server.record_size_limit_offered());
+        CHECK_FALSE(p.server.record_size_limit_negotiated());
+        CHECK(p.server.has_released_ssl());
+        const std::string big(40000, 'l');
+        CHECK(p.server_reads(client_writes(p, big)) == big);
+    }
+    SUBCASE("echoed in our EncryptedExtensions: negotiated") {
+        static boost::asio::ssl::context ctx = [] {
+            auto c = make_context();
+            REQUIRE(SSL_CTX_add_custom_ext(c.native_handle(), record_size_limit,
+                                           SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS, add_limit,
+                                           nullptr, nullptr, accept_limit, nullptr) == 1);
+            return c;
+        }();
+        Pair p(0, nullptr, ctx.native_handle());
+        offer_limit(p);
+        p.handshake();
+        CHECK(std::string(SSL_get_version(p.client.get())) == "TLSv1.3");
+        CHECK(p.server.record_size_limit_negotiated());
+        CHECK_FALSE(p.server.has_released_ssl());
+        const std::string big(40000, 'l');
+        CHECK(p.server_reads(client_writes(p, big)) == big);
+    }
+}
+
+TEST_CASE("every path: a record that has come only in part is not buffered input, and is read once the rest comes") {
+    struct Case {
+        const char* name;
+        int max_version;
+        TlsEngine::RecordLayer layer;
+        bool released;
+    };
+    for (const Case& c : {Case{"TLS 1.3, own record layer", 0, TlsEngine::RecordLayer::own, true},
+                          Case{"TLS 1.3 on OpenSSL", 0, TlsEngine::RecordLayer::openssl, false},
+                          Case{"TLS 1.2", TLS1_2_VERSION, TlsEngine::RecordLayer::own, false}}) {
+        CAPTURE(c.name);
+        Pair p(c.max_version, nullptr, nullptr, c.layer);
+        p.handshake();
+        REQUIRE(p.server.has_released_ssl() == c.released);
+        const std::string text(1000, 'p');
+        const std::string records = client_writes(p, text);
+        for (std::size_t cut : {std::size_t(3), std::size_t(5), std::size_t(100), records.size() - 1}) {
+            CAPTURE(cut);
+            Pair q(c.max_version, nullptr, nullptr, c.layer);
+            q.handshake();
+            const std::string r = client_writes(q, text);
+            char buf[20000];
+            auto first = q.server.read(std::string_view(r).substr(0, cut), buf, sizeof buf);
+            CHECK(first.status == Status::ok);
+            CHECK(first.bytes == 0);
+            // The transport would call read({}) for ever on the strength of this.
+            CHECK_FALSE(q.server.has_buffered_input());
+            CHECK(q.server_reads(std::string_view(r).substr(cut)) == text);
+            CHECK_FALSE(q.server.has_buffered_input());
+        }
     }
 }
