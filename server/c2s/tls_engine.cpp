@@ -313,6 +313,8 @@ TlsEngine::Status TlsEngine::handshake(std::string_view input)
         wants_input_ = false;
         version_ = SSL_version(ssl_);
         release_ssl();
+        // Called for every record otherwise, on the connections that stay with OpenSSL.
+        if (ssl_) SSL_set_msg_callback(ssl_, nullptr);
     }
     end();
     return status;

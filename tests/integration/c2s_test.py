@@ -48,10 +48,11 @@ MAX_PER_IP = 40
 PASSWORDS = {'alice': 'alice-secret', 'bob': 'bob-secret', 'carol': 'carol-secret', 'dave': 'dave-secret'}
 
 
-def start_server(waitlistd):
+def start_server(waitlistd, record_layer):
     """Tight limits, so that the hostile peers reach them quickly; the four users made
     through the admin API."""
     server = Waitlistd(waitlistd, DOMAIN, {
+        'c2s': {'tls_record_layer': record_layer},
         'limits': {'max_stanza_bytes': 16384, 'rate_bytes_burst': 65536, 'rate_stanzas': 20,
                    'rate_stanzas_burst': 60, 'auth_timeout': f'{AUTH_TIMEOUT_S}s',
                    'max_connections_per_ip': MAX_PER_IP, 'shutdown_grace': '3s'},
@@ -61,6 +62,12 @@ def start_server(waitlistd):
     for user, pw in PASSWORDS.items():
         server.create_account(f'{user}@{DOMAIN}', pw)
     return server
+
+
+def tls13_connections_on(server, layer):
+    other = 'openssl' if layer == 'own' else 'own'
+    assert metric(server, f'c2s_tls_connections_total{{version="1.3",record_layer="{layer}"}}') >= 2
+    assert f'c2s_tls_connections_total{{version="1.3",record_layer="{other}"}}' not in server.metrics()
 
 
 def metric(server, name):
@@ -484,13 +491,15 @@ class Suite:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
+    ap.add_argument('--tls-record-layer', choices=['own', 'openssl'], default='own',
+                    help='c2s.tls_record_layer: every TLS 1.3 test below runs on that path')
     args = ap.parse_args()
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     results = Results()
     try:
-        server = start_server(args.waitlistd)
+        server = start_server(args.waitlistd, args.tls_record_layer)
     except Exception as e:  # noqa: BLE001
         results.failed_one('waitlistd starts with its four users', e)
         sys.exit(results.finish())
@@ -502,6 +511,8 @@ def main():
                   lambda: suite.slixmpp_login('SCRAM-SHA-256', 'SCRAM-SHA-1', True))
         suite.run('the stanza counters at /metrics grow with what a client sends and receives',
                   suite.stanza_counters_count)
+        suite.run(f'TLS 1.3 connections ran on the configured record layer ({args.tls_record_layer})',
+                  lambda: tls13_connections_on(server, args.tls_record_layer))
         suite.run('a well-behaved session stays open beside the hostile ones', suite.start_watcher)
         if suite.watcher is None:
             raise RuntimeError('no watcher session; the hostile tests need one')
