@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "server/c2s/tls_channel_binding.hpp"
+
 namespace wl::server::c2s {
 
 namespace {
@@ -243,6 +245,7 @@ TlsEngine::Status TlsEngine::handshake(std::string_view input)
         int e = SSL_get_error(ssl_, r);
         status = e == SSL_ERROR_WANT_READ ? Status::want_input : fail(e, "TLS handshake");
     } else {
+        bindings_ = std::make_unique<proto::sasl::ChannelBindings>(tls_channel_bindings(ssl_));
         release_ssl();
     }
     end();
