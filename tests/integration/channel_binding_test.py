@@ -1,5 +1,6 @@
 """SCRAM-*-PLUS channel binding, end to end: a real waitlistd, a real TLS client (pyOpenSSL,
-python3-openssl) and a real SASL library's SCRAM and SCRAM-PLUS (aiosasl, python3-aiosasl),
+python3-openssl) and two real SASL libraries' SCRAM and SCRAM-PLUS (aiosasl, python3-aiosasl;
+GNU SASL, libgsasl, in gsasl_client.cpp over OpenSSL),
 over STARTTLS and direct TLS, on TLS 1.3 (the server's own record layer after the hand-over)
 and TLS 1.2 (OpenSSL's):
 
@@ -217,8 +218,8 @@ def make_rsa_sha384_certificate(directory):
 
 
 class Suite:
-    def __init__(self, ecdsa, rsa, results):
-        self.ecdsa, self.rsa, self.results = ecdsa, rsa, results
+    def __init__(self, ecdsa, rsa, gsasl_client, results):
+        self.ecdsa, self.rsa, self.gsasl_client, self.results = ecdsa, rsa, gsasl_client, results
 
     def port(self, server, direct_tls):
         return server.direct_tls_port if direct_tls else server.c2s_port
@@ -331,6 +332,30 @@ class Suite:
         assert self.ecdsa.wait_log(r'authentication failed \(malformed-request\)'), 'no tls-unique refusal logged'
         assert self.ecdsa.wait_log(r'authentication failed \(not-authorized\)'), 'no downgrade refusal logged'
 
+    def gsasl(self, mechanism, mode, version, binding='exporter', user='dave'):
+        port = self.ecdsa.direct_tls_port if mode == 'direct' else self.ecdsa.c2s_port
+        run = subprocess.run([self.gsasl_client, str(port), DOMAIN, user, PASSWORD, mechanism, mode, version, binding],
+                             capture_output=True, text=True, timeout=60)
+        return run.returncode, run.stdout + run.stderr
+
+    def gsasl_logins(self):
+        for mechanism, mode in (('SCRAM-SHA-256-PLUS', 'starttls'), ('SCRAM-SHA-256-PLUS', 'direct'),
+                                ('SCRAM-SHA-1-PLUS', 'starttls'), ('SCRAM-SHA-1-PLUS', 'direct')):
+            code, out = self.gsasl(mechanism, mode, '1.3')
+            assert code == 0 and f'bound dave@{DOMAIN}/gsasl' in out, (mechanism, mode, code, out)
+            assert self.ecdsa.wait_log(rf'authenticated as dave@{DOMAIN} \({mechanism} with tls-exporter\)'), mechanism
+
+    def gsasl_refusals(self):
+        # tls-exporter on TLS 1.2, which this server does not offer there
+        code, out = self.gsasl('SCRAM-SHA-256-PLUS', 'starttls', '1.2')
+        assert code == 2 and '<malformed-request' in out and 'unsupported-channel-binding-type: tls-exporter' in out, out
+        # binding data at hand and a mechanism without -PLUS: GNU SASL sends 'y', a downgrade
+        code, out = self.gsasl('SCRAM-SHA-256', 'direct', '1.3')
+        assert code == 2 and '<not-authorized' in out and 'server-does-support-channel-binding' in out, out
+        # without binding data it sends 'n', and logs in
+        code, out = self.gsasl('SCRAM-SHA-256', 'direct', '1.3', 'no-binding')
+        assert code == 0, out
+
     def websocket_offers_no_plus(self):
         sock = socket.create_connection(('127.0.0.1', self.ecdsa.http_port), timeout=10)
         try:
@@ -359,6 +384,7 @@ class Suite:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
+    ap.add_argument('--gsasl-client', required=True)
     args = ap.parse_args()
     results = Results()
     work = tempfile.mkdtemp(prefix='wl-cb-')
@@ -368,9 +394,9 @@ def main():
     try:
         for server in (ecdsa, rsa):
             server.start()
-            for user in ('alice', 'bob', 'carol'):
+            for user in ('alice', 'bob', 'carol', 'dave'):
                 server.create_account(f'{user}@{DOMAIN}', PASSWORD)
-        suite = Suite(ecdsa, rsa, results)
+        suite = Suite(ecdsa, rsa, args.gsasl_client, results)
         results.run('over TLS 1.3 the features offer SCRAM-*-PLUS and list tls-exporter and tls-server-end-point',
                     suite.features, '1.3', ['tls-exporter', 'tls-server-end-point'])
         results.run('over TLS 1.2 the features offer SCRAM-*-PLUS and list tls-server-end-point only',
@@ -390,6 +416,10 @@ def main():
         results.run("'p' with a mechanism without -PLUS is refused", suite.p_without_plus)
         results.run('slixmpp 1.8.3 as it comes (tls-unique, then y) does not log in, refused for both reasons',
                     suite.slixmpp_as_it_comes)
+        results.run('GNU SASL logs in with SCRAM-SHA-256-PLUS and SCRAM-SHA-1-PLUS over tls-exporter, '
+                    'STARTTLS and direct TLS, TLS 1.3', suite.gsasl_logins)
+        results.run("GNU SASL is refused tls-exporter on TLS 1.2 and 'y' as a downgrade, and logs in with 'n'",
+                    suite.gsasl_refusals)
         results.run('a WebSocket stream offers no -PLUS and no channel binding types', suite.websocket_offers_no_plus)
     except Exception as e:  # noqa: BLE001 - a harness failure is a failed check with its cause
         results.failed_one('the harness', repr(e), trace=True)
