@@ -67,7 +67,7 @@ const PlusVector sha1_end_point{
     "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=itNKW6AWt32387Nbh9ejPjfgtl0=",
     "v=7NzX8edR1CrwQa9fbCIwXrkJ3qk="};
 
-NonceSource fixed(std::string nonce)
+NonceSource fixed_nonce(std::string nonce)
 {
     return [nonce] { return nonce; };
 }
@@ -80,7 +80,7 @@ ChannelBindings both(const PlusVector& v)
     return b;
 }
 
-ScramCredentials credentials_for(const PlusVector& v)
+ScramCredentials plus_credentials(const PlusVector& v)
 {
     const auto creds = make_scram_credentials(v.hash, "pencil", *base64_decode(v.salt_b64), 4096);
     REQUIRE(creds);
@@ -90,9 +90,9 @@ ScramCredentials credentials_for(const PlusVector& v)
 // A -PLUS server on a connection with `bindings` that got the vector's first message.
 ScramServer plus_server_after_first(const PlusVector& v, const ChannelBindings& bindings)
 {
-    ScramServer server{ScramMechanism{v.hash, true}, bindings, fixed(v.server_nonce)};
+    ScramServer server{ScramMechanism{v.hash, true}, bindings, fixed_nonce(v.server_nonce)};
     REQUIRE_FALSE(server.receive_client_first(v.client_first));
-    REQUIRE(server.server_first(credentials_for(v)) == v.server_first);
+    REQUIRE(server.server_first(plus_credentials(v)) == v.server_first);
     return server;
 }
 
@@ -138,7 +138,7 @@ TEST_SUITE("SCRAM-PLUS")
     {
         for (const auto* v : {&sha256_exporter, &sha1_end_point}) {
             CAPTURE(v->client_first);
-            auto client = ScramClient::create_plus(v->hash, v->type, v->data, "user", "pencil", {}, fixed(v->client_nonce));
+            auto client = ScramClient::create_plus(v->hash, v->type, v->data, "user", "pencil", {}, fixed_nonce(v->client_nonce));
             REQUIRE(client);
             CHECK(client->client_first() == v->client_first);
             REQUIRE_FALSE(client->receive_server_first(v->server_first));
@@ -198,7 +198,7 @@ TEST_SUITE("SCRAM-PLUS")
         REQUIRE(client);
         ScramServer server{ScramMechanism{ScramHash::sha256, false}, both(sha256_exporter)};
         REQUIRE_FALSE(server.receive_client_first(client->client_first()));
-        REQUIRE_FALSE(client->receive_server_first(server.server_first(credentials_for(sha256_exporter))));
+        REQUIRE_FALSE(client->receive_server_first(server.server_first(plus_credentials(sha256_exporter))));
         CHECK_FALSE(server.receive_client_final(client->client_final()));
         CHECK(client->verify_server_final(server.server_final()));
     }
