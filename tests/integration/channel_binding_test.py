@@ -331,7 +331,14 @@ class Suite:
                 return await asyncio.wait_for(outcome, 20)
             finally:
                 c.disconnect()
-        result = asyncio.new_event_loop().run_until_complete(go())
+        loop = asyncio.new_event_loop()
+        result = loop.run_until_complete(go())
+        # slixmpp's stream tasks outlive its disconnect; they end here, not at exit.
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.close()
         assert result != 'logged in', result
         assert self.ecdsa.wait_log(r'authentication failed \(malformed-request\)'), 'no tls-unique refusal logged'
         assert self.ecdsa.wait_log(r'authentication failed \(not-authorized\)'), 'no downgrade refusal logged'
