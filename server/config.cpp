@@ -240,12 +240,14 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "c2s")) {
-        r.reject_unknown(*t, "c2s", {"listen", "direct_tls", "require_tls", "allow_plain", "allow_registration"});
+        r.reject_unknown(*t, "c2s", {"listen", "direct_tls", "require_tls", "allow_plain", "allow_registration",
+                                          "channel_binding"});
         r.endpoints(*t, "c2s", "listen", c.c2s.listen);
         r.endpoints(*t, "c2s", "direct_tls", c.c2s.direct_tls);
         r.boolean(*t, "c2s", "require_tls", c.c2s.require_tls);
         r.boolean(*t, "c2s", "allow_plain", c.c2s.allow_plain);
         r.boolean(*t, "c2s", "allow_registration", c.c2s.allow_registration);
+        r.boolean(*t, "c2s", "channel_binding", c.c2s.channel_binding);
     }
 
     if (auto* t = r.table(root, "", "s2s")) {

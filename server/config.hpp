@@ -40,6 +40,7 @@ struct C2sConfig {
     bool require_tls = true;
     bool allow_plain = false;           // SASL PLAIN, and then only over TLS
     bool allow_registration = false;    // XEP-0077 in-band registration
+    bool channel_binding = true;        // SCRAM-*-PLUS over our own TLS (README: channel binding)
 };
 
 struct S2sConfig {

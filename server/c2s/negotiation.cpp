@@ -47,6 +47,13 @@ Element sasl_element(std::string_view name, std::string_view data)
     return el;
 }
 
+// The channel binding data offered on the connection: none where the operator turned channel
+// binding off, which also makes a client's 'y' no downgrade.
+const sasl::ChannelBindings* offered_bindings(const Config& config, const Transport& transport)
+{
+    return config.c2s.channel_binding ? transport.channel_bindings() : nullptr;
+}
+
 // The SCRAM mechanisms offered on a connection, best first: the -PLUS ones only where the
 // connection has channel binding data, since offering them is what makes a 'y' a downgrade.
 std::vector<sasl::ScramMechanism> scram_offered(const sasl::ChannelBindings* bindings)
@@ -125,7 +132,7 @@ void Session::send_features()
         }
         if (secure || !c2s.require_tls) {
             auto& mechanisms = features.add_child("mechanisms", std::string(proto::ns::sasl));
-            const sasl::ChannelBindings* bindings = transport_->channel_bindings();
+            const sasl::ChannelBindings* bindings = offered_bindings(ctx_.config, *transport_);
             for (auto mechanism : scram_offered(bindings))
                 mechanisms.add_child("mechanism", std::string(proto::ns::sasl))
                     .add_text(std::string(sasl::scram_mechanism_name(mechanism)));
@@ -204,7 +211,7 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
     }
     const std::string& domain = ctx_.router.domain().domain();
 
-    const sasl::ChannelBindings* bindings = transport_->channel_bindings();
+    const sasl::ChannelBindings* bindings = offered_bindings(ctx_.config, *transport_);
     const auto offered = scram_offered(bindings);
     const auto scram = sasl::parse_scram_mechanism(mechanism);
     if (scram && std::find(offered.begin(), offered.end(), *scram) != offered.end()) {

@@ -13,7 +13,8 @@ and TLS 1.2 (OpenSSL's):
   -PLUS, and 'y' (aiosasl's SCRAM after SCRAM-PLUS: the downgrade case) are refused with the
   condition and the RFC 5802 error name in the text; slixmpp 1.8.3 as it comes (tls-unique,
   then 'y') is refused the same way, while 'n' still logs in;
-- a WebSocket stream (TLS, if any, ends at a proxy) offers no -PLUS.
+- a WebSocket stream (TLS, if any, ends at a proxy) offers no -PLUS, nor does a server with
+  c2s.channel_binding = false, which lets slixmpp's 'y' log in.
 """
 
 import argparse
@@ -222,8 +223,8 @@ def make_rsa_sha384_certificate(directory):
 
 
 class Suite:
-    def __init__(self, ecdsa, rsa, gsasl_client, results):
-        self.ecdsa, self.rsa, self.gsasl_client, self.results = ecdsa, rsa, gsasl_client, results
+    def __init__(self, ecdsa, rsa, off, gsasl_client, results):
+        self.ecdsa, self.rsa, self.off, self.gsasl_client, self.results = ecdsa, rsa, off, gsasl_client, results
 
     def port(self, server, direct_tls):
         return server.direct_tls_port if direct_tls else server.c2s_port
@@ -317,7 +318,9 @@ class Suite:
         finally:
             s.close()
 
-    def slixmpp_as_it_comes(self):
+    def slixmpp_as_it_comes(self, server=None, expect_login=False):
+        server = server or self.ecdsa
+
         async def go():
             c = slixmpp.ClientXMPP(f'carol@{DOMAIN}', PASSWORD)
             c.ssl_context.check_hostname = False
@@ -326,7 +329,7 @@ class Suite:
             c.add_event_handler('session_start', lambda *_: outcome.done() or outcome.set_result('logged in'))
             c.add_event_handler('failed_all_auth', lambda *_: outcome.done() or outcome.set_result('refused'))
             c.add_event_handler('disconnected', lambda *_: outcome.done() or outcome.set_result('disconnected'))
-            c.connect(address=('127.0.0.1', self.ecdsa.c2s_port), force_starttls=True)
+            c.connect(address=('127.0.0.1', server.c2s_port), force_starttls=True)
             try:
                 return await asyncio.wait_for(outcome, 20)
             finally:
@@ -339,6 +342,9 @@ class Suite:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         loop.close()
+        if expect_login:
+            assert result == 'logged in', result
+            return
         assert result != 'logged in', result
         assert self.ecdsa.wait_log(r'authentication failed \(malformed-request\)'), 'no tls-unique refusal logged'
         assert self.ecdsa.wait_log(r'authentication failed \(not-authorized\)'), 'no downgrade refusal logged'
@@ -364,6 +370,18 @@ class Suite:
         # itself); without binding data it sends 'n', and logs in
         code, out = self.gsasl('SCRAM-SHA-256', 'direct', '1.3', 'no-binding')
         assert code == 0, out
+
+    def channel_binding_off(self):
+        for direct in (False, True):
+            s = Stream(self.port(self.off, direct), '1.3', direct)
+            try:
+                assert s.mechanisms()[:2] == ['SCRAM-SHA-256', 'SCRAM-SHA-1'], s.features
+                assert '-PLUS' not in s.features and NS_CB not in s.features, s.features
+            finally:
+                s.close()
+        # slixmpp sends 'y' (it holds tls-unique data, and sees no -PLUS), which is no downgrade here
+        self.slixmpp_as_it_comes(self.off, expect_login=True)
+        assert self.off.wait_log(rf'authenticated as carol@{DOMAIN} \(SCRAM-SHA-256\)'), 'no SCRAM-SHA-256 login logged'
 
     def websocket_offers_no_plus(self):
         sock = socket.create_connection(('127.0.0.1', self.ecdsa.http_port), timeout=10)
@@ -400,12 +418,13 @@ def main():
     rsa_cert, rsa_key = make_rsa_sha384_certificate(work)
     ecdsa = Waitlistd(args.waitlistd, DOMAIN, {'http': {'websocket_secure': True}}, name='cb-ecdsa', direct_tls=True)
     rsa = Waitlistd(args.waitlistd, DOMAIN, {'tls': {'cert': rsa_cert, 'key': rsa_key}}, name='cb-rsa', direct_tls=True)
+    off = Waitlistd(args.waitlistd, DOMAIN, {'c2s': {'channel_binding': False}}, name='cb-off', direct_tls=True)
     try:
-        for server in (ecdsa, rsa):
+        for server in (ecdsa, rsa, off):
             server.start()
             for user in ('alice', 'bob', 'carol', 'dave'):
                 server.create_account(f'{user}@{DOMAIN}', PASSWORD)
-        suite = Suite(ecdsa, rsa, args.gsasl_client, results)
+        suite = Suite(ecdsa, rsa, off, args.gsasl_client, results)
         results.run('over TLS 1.3 the features offer SCRAM-*-PLUS and list tls-exporter and tls-server-end-point',
                     suite.features, '1.3', ['tls-exporter', 'tls-server-end-point'])
         results.run('over TLS 1.2 the features offer SCRAM-*-PLUS and list tls-server-end-point only',
@@ -429,11 +448,13 @@ def main():
                     'STARTTLS and direct TLS, TLS 1.3', suite.gsasl_logins)
         results.run("GNU SASL is refused tls-exporter on TLS 1.2, and logs in with 'n' over TLS 1.3",
                     suite.gsasl_refusals)
+        results.run("with c2s.channel_binding = false no -PLUS is offered, and slixmpp's 'y' logs in",
+                    suite.channel_binding_off)
         results.run('a WebSocket stream offers no -PLUS and no channel binding types', suite.websocket_offers_no_plus)
     except Exception as e:  # noqa: BLE001 - a harness failure is a failed check with its cause
         results.failed_one('the harness', repr(e), trace=True)
     finally:
-        for server in (ecdsa, rsa):
+        for server in (ecdsa, rsa, off):
             if results.failed:
                 server.print_log(60)
             server.cleanup()
