@@ -13,6 +13,7 @@ inline constexpr std::string_view streams_err = "urn:ietf:params:xml:ns:xmpp-str
 inline constexpr std::string_view stanzas_err = "urn:ietf:params:xml:ns:xmpp-stanzas";
 inline constexpr std::string_view tls         = "urn:ietf:params:xml:ns:xmpp-tls";
 inline constexpr std::string_view sasl        = "urn:ietf:params:xml:ns:xmpp-sasl";
+inline constexpr std::string_view sasl_cb     = "urn:xmpp:sasl-cb:0";  // XEP-0440
 inline constexpr std::string_view bind        = "urn:ietf:params:xml:ns:xmpp-bind";
 inline constexpr std::string_view session     = "urn:ietf:params:xml:ns:xmpp-session";
 inline constexpr std::string_view framing     = "urn:ietf:params:xml:ns:xmpp-framing";  // RFC 7395

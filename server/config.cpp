@@ -241,7 +241,7 @@ void read_all(const toml::table& root, Reader& r, Config& c)
 
     if (auto* t = r.table(root, "", "c2s")) {
         r.reject_unknown(*t, "c2s", {"listen", "direct_tls", "require_tls", "allow_plain", "allow_registration",
-                                    "tls_record_layer"});
+                                    "tls_record_layer", "channel_binding"});
         r.endpoints(*t, "c2s", "listen", c.c2s.listen);
         r.endpoints(*t, "c2s", "direct_tls", c.c2s.direct_tls);
         r.boolean(*t, "c2s", "require_tls", c.c2s.require_tls);
@@ -250,6 +250,7 @@ void read_all(const toml::table& root, Reader& r, Config& c)
         r.string(*t, "c2s", "tls_record_layer", c.c2s.tls_record_layer);
         if (c.c2s.tls_record_layer != "own" && c.c2s.tls_record_layer != "openssl")
             r.error("c2s.tls_record_layer", "'" + c.c2s.tls_record_layer + "' is not \"own\" or \"openssl\"");
+        r.boolean(*t, "c2s", "channel_binding", c.c2s.channel_binding);
     }
 
     if (auto* t = r.table(root, "", "s2s")) {

@@ -44,6 +44,7 @@ struct C2sConfig {
     // record layer itself; "openssl": every connection stays with OpenSSL (no rebuild needed
     // to turn the hand-over off).
     std::string tls_record_layer = "own";
+    bool channel_binding = true;        // SCRAM-*-PLUS over our own TLS (README: channel binding)
 };
 
 struct S2sConfig {

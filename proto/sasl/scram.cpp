@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 #include <vector>
@@ -189,6 +190,22 @@ std::optional<ScramHash> scram_hash_from_mechanism(std::string_view mechanism) n
     return std::nullopt;
 }
 
+std::string_view scram_mechanism_name(ScramMechanism mechanism) noexcept
+{
+    if (!mechanism.plus) return scram_mechanism_name(mechanism.hash);
+    return mechanism.hash == ScramHash::sha1 ? "SCRAM-SHA-1-PLUS" : "SCRAM-SHA-256-PLUS";
+}
+
+std::optional<ScramMechanism> parse_scram_mechanism(std::string_view name) noexcept
+{
+    constexpr std::string_view suffix = "-PLUS";
+    const bool plus = name.ends_with(suffix);
+    if (plus) name.remove_suffix(suffix.size());
+    const auto hash = scram_hash_from_mechanism(name);
+    if (!hash) return std::nullopt;
+    return ScramMechanism{*hash, plus};
+}
+
 std::string random_scram_salt() { return random_bytes(16); }
 
 std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password,
@@ -218,8 +235,55 @@ bool verify_scram_password(ScramHash hash, const ScramCredentials& credentials, 
 // Server
 
 ScramServer::ScramServer(ScramHash hash, NonceSource nonce_source)
-    : hash_(hash), nonce_source_(nonce_source ? std::move(nonce_source) : NonceSource{default_nonce})
+    : ScramServer(ScramMechanism{hash, false}, ChannelBindings{}, std::move(nonce_source))
 {
+}
+
+ScramServer::ScramServer(ScramMechanism mechanism, ChannelBindings bindings, NonceSource nonce_source)
+    : hash_(mechanism.hash),
+      plus_(mechanism.plus),
+      bindings_(std::move(bindings)),
+      nonce_source_(nonce_source ? std::move(nonce_source) : NonceSource{default_nonce})
+{
+}
+
+std::optional<SaslFailure> ScramServer::accept_binding_flag(std::string_view flag)
+{
+    // The texts start with RFC 5802's server-error-value, which names the case for a SCRAM
+    // library, and go on in words for a person.
+    if (flag == "n") {
+        if (plus_) return fail(SaslFailure::malformed_request, "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
+        return std::nullopt;
+    }
+    if (flag == "y") {
+        if (plus_) return fail(SaslFailure::malformed_request, "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
+        if (bindings_.any())
+            return fail(SaslFailure::not_authorized,
+                        "server-does-support-channel-binding: this server offered SCRAM-*-PLUS, so a client that can bind "
+                        "and says the server cannot was shown a list without them (a downgrade)");
+        return std::nullopt;
+    }
+    if (!flag.starts_with("p=")) return fail(SaslFailure::malformed_request, "Invalid GS2 channel binding flag");
+    const auto name = flag.substr(2);
+    // cb-name = 1*(ALPHA / DIGIT / "." / "-")
+    const bool valid_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    });
+    if (!valid_name) return fail(SaslFailure::malformed_request, "Invalid channel binding name in GS2 header");
+    if (!plus_)
+        return fail(SaslFailure::malformed_request,
+                    "channel-binding-not-supported: gs2 flag 'p' needs a -PLUS mechanism");
+    const auto type = channel_binding_from_name(name);
+    if (!type || !bindings_.find(*type)) {
+        std::string offered;
+        for (auto t : bindings_.types()) offered.append(offered.empty() ? "" : ", ").append(channel_binding_name(t));
+        return fail(SaslFailure::malformed_request,
+                    "unsupported-channel-binding-type: " + std::string{name} + " is not offered on this connection" +
+                        (offered.empty() ? std::string{} : "; offered: " + offered));
+    }
+    binding_type_ = *type;
+    cbind_data_ = *bindings_.find(*type);
+    return std::nullopt;
 }
 
 std::optional<SaslFailure> ScramServer::fail(SaslFailure failure, std::string_view text)
@@ -236,10 +300,7 @@ std::optional<SaslFailure> ScramServer::receive_client_first(std::string_view me
     // gs2-header = gs2-cbind-flag "," [ authzid ] ","
     const auto parts = split_attributes(message);
     if (parts.size() < 4) return fail(SaslFailure::malformed_request, "Incomplete client-first-message");
-    const auto flag = parts[0];
-    if (flag.size() >= 2 && flag.substr(0, 2) == "p=")
-        return fail(SaslFailure::malformed_request, "Channel binding is not supported; use a mechanism without -PLUS");
-    if (flag != "n" && flag != "y") return fail(SaslFailure::malformed_request, "Invalid GS2 channel binding flag");
+    if (auto f = accept_binding_flag(parts[0])) return f;
     if (!parts[1].empty()) {
         const auto raw = attribute(parts[1], 'a');
         if (!raw || raw->empty()) return fail(SaslFailure::malformed_request, "Invalid authzid in GS2 header");
@@ -302,9 +363,17 @@ std::optional<SaslFailure> ScramServer::receive_client_final(std::string_view me
     if (!binding) return fail(SaslFailure::malformed_request, "Missing channel binding");
     const auto binding_bytes = base64_decode(*binding);
     if (!binding_bytes) return fail(SaslFailure::incorrect_encoding, "Channel binding is not valid base64");
-    // Without -PLUS there is no channel binding data: c= is exactly the GS2 header.
-    if (*binding_bytes != gs2_header_)
+    // c= is the GS2 header followed by the bound data, which is empty unless the flag was 'p'.
+    const bool header_matches = binding_bytes->starts_with(gs2_header_);
+    if (!header_matches) return fail(SaslFailure::malformed_request, "Channel binding does not match the GS2 header");
+    const std::string_view bound = std::string_view{*binding_bytes}.substr(gs2_header_.size());
+    if (!equal_constant_time(bound, cbind_data_)) {
+        if (binding_type_)
+            return fail(SaslFailure::not_authorized,
+                        "channel-bindings-dont-match: the " + std::string{channel_binding_name(*binding_type_)} +
+                            " data is not this connection's");
         return fail(SaslFailure::malformed_request, "Channel binding does not match the GS2 header");
+    }
     const auto nonce = attribute(parts[1], 'r');
     if (!nonce) return fail(SaslFailure::malformed_request, "Missing nonce");
     if (!equal_constant_time(*nonce, nonce_)) return fail(SaslFailure::not_authorized, "Nonce mismatch");
@@ -355,6 +424,18 @@ std::optional<ScramClient> ScramClient::create(ScramHash hash, std::string_view 
     return client;
 }
 
+std::optional<ScramClient> ScramClient::create_plus(ScramHash hash, ChannelBindingType type, std::string_view data,
+                                                    std::string_view username, std::string_view password,
+                                                    std::string_view authzid, NonceSource nonce_source)
+{
+    auto client = create(hash, username, password, authzid, std::move(nonce_source));
+    if (!client || data.empty()) return std::nullopt;
+    client->gs2_header_.replace(0, 1, "p=" + std::string{channel_binding_name(type)});
+    client->cbind_data_ = std::string{data};
+    client->client_first_ = client->gs2_header_ + client->client_first_bare_;
+    return client;
+}
+
 std::optional<SaslFailure> ScramClient::receive_server_first(std::string_view message)
 {
     const auto parts = split_attributes(message);
@@ -379,7 +460,7 @@ std::optional<SaslFailure> ScramClient::receive_server_first(std::string_view me
     const std::string stored_key = hash_of(hash_, client_key);
     const std::string server_key = hmac(hash_, salted.view(), "Server Key");
 
-    const std::string without_proof = "c=" + base64_encode(gs2_header_) + ",r=" + std::string{*nonce};
+    const std::string without_proof = "c=" + base64_encode(gs2_header_ + cbind_data_) + ",r=" + std::string{*nonce};
     std::string auth_message = client_first_bare_;
     auth_message.append(",").append(message).append(",").append(without_proof);
 

@@ -1,6 +1,11 @@
 #pragma once
-// SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding: this server
-// does not offer the -PLUS variants, so a client may send gs2 flag 'n' or 'y', never 'p'.
+// SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677), and their -PLUS variants with channel
+// binding (RFC 5802 section 6) to the connection's tls-exporter or tls-server-end-point data.
+//
+// The gs2 flag is checked against what the server offers on the connection: 'p' only with a
+// -PLUS mechanism, a -PLUS mechanism only with 'p', and 'y' (the client can bind but thinks
+// the server cannot) is refused when the server offers binding, since someone in between
+// must then have removed the -PLUS mechanisms from the list the client saw.
 //
 // The server side works from stored keys only (salt, iterations, StoredKey, ServerKey); the
 // password never reaches the server in SCRAM. Comparisons of secrets are constant-time.
@@ -17,6 +22,7 @@
 // An unknown user gets a believable challenge (a salt derived from the name with a key
 // random per process) and fails only at the proof, so usernames cannot be probed.
 
+#include "proto/sasl/channel_binding.hpp"
 #include "proto/sasl/failure.hpp"
 #include "proto/secret.hpp"
 
@@ -32,6 +38,18 @@ enum class ScramHash { sha1, sha256 };
 // "SCRAM-SHA-1" or "SCRAM-SHA-256", as offered in <mechanisms/>.
 std::string_view scram_mechanism_name(ScramHash hash) noexcept;
 std::optional<ScramHash> scram_hash_from_mechanism(std::string_view mechanism) noexcept;
+
+// A mechanism of the family: the hash, and whether it is the -PLUS (channel binding) variant.
+struct ScramMechanism {
+    ScramHash hash = ScramHash::sha256;
+    bool plus = false;
+
+    friend bool operator==(const ScramMechanism&, const ScramMechanism&) = default;
+};
+
+// "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1", ...
+std::string_view scram_mechanism_name(ScramMechanism mechanism) noexcept;
+std::optional<ScramMechanism> parse_scram_mechanism(std::string_view name) noexcept;
 
 // What the account store keeps per hash; all fields are raw bytes, not base64.
 struct ScramCredentials {
@@ -68,7 +86,11 @@ using NonceSource = std::function<std::string()>;
 
 class ScramServer {
 public:
+    // A server of the mechanism without channel binding on a connection that offers none.
     explicit ScramServer(ScramHash hash, NonceSource nonce_source = {});
+    // `bindings` is what the connection offers; the server must have advertised the -PLUS
+    // mechanisms exactly when bindings.any().
+    ScramServer(ScramMechanism mechanism, ChannelBindings bindings, NonceSource nonce_source = {});
 
     // Parses client-first-message (already base64-decoded). On success username() and
     // authzid() are set and the caller looks up the credentials.
@@ -79,6 +101,8 @@ public:
     // The authorization identity of the gs2 header, unescaped; empty when absent. The caller
     // decides whether username() may act as it (else SaslFailure::invalid_authzid).
     const std::string& authzid() const noexcept { return authzid_; }
+    // The channel binding type the client chose ('p'), after receive_client_first.
+    std::optional<ChannelBindingType> channel_binding() const noexcept { return binding_type_; }
 
     // server-first-message. nullopt credentials (unknown user) produce a decoy challenge
     // and a later not-authorized.
@@ -99,11 +123,17 @@ private:
     enum class State { start, got_client_first, sent_server_first, done, failed };
 
     std::optional<SaslFailure> fail(SaslFailure failure, std::string_view text);
+    // Checks the gs2-cbind-flag against the mechanism and the connection's bindings.
+    std::optional<SaslFailure> accept_binding_flag(std::string_view flag);
 
     ScramHash hash_;
+    bool plus_ = false;
+    ChannelBindings bindings_;
     NonceSource nonce_source_;
     State state_ = State::start;
+    std::optional<ChannelBindingType> binding_type_;
     std::string gs2_header_;
+    std::string cbind_data_;  // the bound data the client must send after the gs2 header
     std::string client_first_bare_;
     std::string client_nonce_;
     std::string nonce_;
@@ -123,6 +153,10 @@ public:
                                              std::string_view password,
                                              std::string_view authzid = {},
                                              NonceSource nonce_source = {});
+    // A client of SCRAM-*-PLUS, binding to `data` of the given type (gs2 flag "p=<type>").
+    static std::optional<ScramClient> create_plus(ScramHash hash, ChannelBindingType type, std::string_view data,
+                                                  std::string_view username, std::string_view password,
+                                                  std::string_view authzid = {}, NonceSource nonce_source = {});
 
     // client-first-message (to be base64-encoded by the caller).
     const std::string& client_first() const noexcept { return client_first_; }
@@ -142,6 +176,7 @@ private:
     ScramHash hash_ = ScramHash::sha256;
     Secret password_;
     std::string gs2_header_;
+    std::string cbind_data_;
     std::string client_first_bare_;
     std::string client_first_;
     std::string client_nonce_;

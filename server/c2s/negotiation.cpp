@@ -5,6 +5,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "proto/base64.hpp"
 #include "proto/ns.hpp"
 #include "proto/sasl/plain.hpp"
@@ -42,6 +45,24 @@ Element sasl_element(std::string_view name, std::string_view data)
     // RFC 6120 §6.4.2: empty data is sent as "=" where data is expected.
     if (!data.empty()) el.add_text(proto::base64_encode(data));
     return el;
+}
+
+// The channel binding data offered on the connection: none where the operator turned channel
+// binding off, which also makes a client's 'y' no downgrade.
+const sasl::ChannelBindings* offered_bindings(const Config& config, const Transport& transport)
+{
+    return config.c2s.channel_binding ? transport.channel_bindings() : nullptr;
+}
+
+// The SCRAM mechanisms offered on a connection, best first: the -PLUS ones only where the
+// connection has channel binding data, since offering them is what makes a 'y' a downgrade.
+std::vector<sasl::ScramMechanism> scram_offered(const sasl::ChannelBindings* bindings)
+{
+    std::vector<sasl::ScramMechanism> out;
+    if (bindings && bindings->any())
+        out.insert(out.end(), {{sasl::ScramHash::sha256, true}, {sasl::ScramHash::sha1, true}});
+    out.insert(out.end(), {{sasl::ScramHash::sha256, false}, {sasl::ScramHash::sha1, false}});
+    return out;
 }
 
 storage::ScramMechanism storage_mechanism(sasl::ScramHash hash)
@@ -111,10 +132,19 @@ void Session::send_features()
         }
         if (secure || !c2s.require_tls) {
             auto& mechanisms = features.add_child("mechanisms", std::string(proto::ns::sasl));
-            for (auto name : {"SCRAM-SHA-256", "SCRAM-SHA-1"})
-                mechanisms.add_child("mechanism", std::string(proto::ns::sasl)).add_text(name);
+            const sasl::ChannelBindings* bindings = offered_bindings(ctx_.config, *transport_);
+            for (auto mechanism : scram_offered(bindings))
+                mechanisms.add_child("mechanism", std::string(proto::ns::sasl))
+                    .add_text(std::string(sasl::scram_mechanism_name(mechanism)));
             if (c2s.allow_plain && secure)
                 mechanisms.add_child("mechanism", std::string(proto::ns::sasl)).add_text("PLAIN");
+            if (bindings && bindings->any()) {
+                // XEP-0440: which types to bind with, so that a client need not guess.
+                auto& types = features.add_child("sasl-channel-binding", std::string(proto::ns::sasl_cb));
+                for (auto type : bindings->types())
+                    types.add_child("channel-binding", std::string(proto::ns::sasl_cb))
+                        .set_attr("type", std::string(sasl::channel_binding_name(type)));
+            }
             if (c2s.allow_registration) features.add_child("register", std::string(proto::ns::register_feature));
         }
     } else if (stage_ == Stage::authenticated) {
@@ -181,12 +211,16 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
     }
     const std::string& domain = ctx_.router.domain().domain();
 
-    if (auto hash = sasl::scram_hash_from_mechanism(mechanism)) {
+    const sasl::ChannelBindings* bindings = offered_bindings(ctx_.config, *transport_);
+    const auto offered = scram_offered(bindings);
+    const auto scram = sasl::parse_scram_mechanism(mechanism);
+    if (scram && std::find(offered.begin(), offered.end(), *scram) != offered.end()) {
+        const sasl::ScramHash hash = scram->hash;
         if (message->empty()) {
             sasl_failure(sasl::SaslFailure::malformed_request, "SCRAM needs an initial response");
             co_return;
         }
-        scram_.emplace(*hash);
+        scram_.emplace(*scram, bindings ? *bindings : sasl::ChannelBindings{});
         if (auto f = scram_->receive_client_first(*message)) {
             std::string why(scram_->failure_text());
             scram_.reset();
@@ -201,7 +235,7 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
         }
         std::optional<sasl::ScramCredentials> credentials;
         try {
-            credentials = co_await lookup_credentials(scram_->username(), *hash);
+            credentials = co_await lookup_credentials(scram_->username(), hash);
         } catch (const std::exception& e) {
             spdlog::error("c2s {}: credential lookup failed: {}", remote_, e.what());
             scram_.reset();
@@ -243,7 +277,10 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
         else sasl_failure(sasl::SaslFailure::not_authorized, "wrong user name or password");
         co_return;
     }
-    sasl_failure(sasl::SaslFailure::invalid_mechanism, "offered: SCRAM-SHA-256, SCRAM-SHA-1");
+    std::string names;
+    for (auto m : offered) names.append(names.empty() ? "" : ", ").append(sasl::scram_mechanism_name(m));
+    if (c2s.allow_plain && secure) names.append(", PLAIN");
+    sasl_failure(sasl::SaslFailure::invalid_mechanism, "offered: " + names);
 }
 
 asio::awaitable<void> Session::on_sasl_response(const Element& response)
@@ -266,6 +303,7 @@ asio::awaitable<void> Session::on_sasl_response(const Element& response)
     }
     std::string username = scram_->username();
     std::string final_message = scram_->server_final();
+    if (auto type = scram_->channel_binding()) mechanism_.append(" with ").append(sasl::channel_binding_name(*type));
     scram_.reset();
     sasl_success(username, final_message);
     co_return;
@@ -311,6 +349,7 @@ void Session::sasl_success(const std::string& username, std::string_view additio
     }
     jid_ = jid->bare();
     stage_ = Stage::authenticated;
+    transport_->forget_channel_bindings();
     send(sasl_element("success", additional_data));
     // The client restarts the stream now (RFC 6120 §6.4.6).
     parser_.reset();

@@ -24,6 +24,14 @@ public:
     bool can_start_tls() const override { return !tls_; }
     boost::asio::awaitable<void> start_tls() override;
     bool is_secure() const override { return tls_ != nullptr; }
+    const proto::sasl::ChannelBindings* channel_bindings() const override
+    {
+        return tls_ ? tls_->channel_bindings() : nullptr;
+    }
+    void forget_channel_bindings() override
+    {
+        if (tls_) tls_->forget_channel_bindings();
+    }
     boost::asio::awaitable<void> shutdown() override;
     void close() override;
     proto::xml::Framing framing() const override { return proto::xml::Framing::stream; }

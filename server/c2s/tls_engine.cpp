@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "server/c2s/tls_channel_binding.hpp"
+
 namespace wl::server::c2s {
 
 namespace {
@@ -312,6 +314,7 @@ TlsEngine::Status TlsEngine::handshake(std::string_view input)
     } else {
         wants_input_ = false;
         version_ = SSL_version(ssl_);
+        bindings_ = std::make_unique<proto::sasl::ChannelBindings>(tls_channel_bindings(ssl_));
         release_ssl();
         // Called for every record otherwise, on the connections that stay with OpenSSL.
         if (ssl_) SSL_set_msg_callback(ssl_, nullptr);

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/sasl/channel_binding.hpp"
 #include "server/c2s/tls13_records.hpp"
 
 namespace wl::server::c2s {
@@ -83,6 +84,12 @@ public:
     // layer is allowed), and whether we agreed to it (never with OpenSSL 3.0).
     bool record_size_limit_offered() const { return record_size_limit_offered_; }
     bool record_size_limit_negotiated() const { return record_size_limit_sent_; }
+
+    // The connection's channel binding data (server/c2s/tls_channel_binding.hpp), taken when
+    // the handshake ends, before the hand-over frees the SSL object; nullptr before that and
+    // after forget_channel_bindings(), which frees it once nobody will authenticate again.
+    const proto::sasl::ChannelBindings* channel_bindings() const { return bindings_.get(); }
+    void forget_channel_bindings() { bindings_.reset(); }
     // The first OpenSSL error of the last failure (ERR_get_error), 0 if none, and its text.
     unsigned long error_code() const { return error_code_; }
     const std::string& error() const { return error_; }
@@ -106,6 +113,7 @@ private:
     SSL* ssl_ = nullptr;                    // until the hand-over, if any
     std::unique_ptr<Secrets> secrets_;      // during a TLS 1.3 handshake
     std::unique_ptr<Tls13Records> records_;  // after the hand-over
+    std::unique_ptr<proto::sasl::ChannelBindings> bindings_;
     // Plaintext of a record larger than the caller's buffer, given out by the next read.
     std::string plaintext_kept_;
     std::string_view input_;  // what OpenSSL may read during the current call

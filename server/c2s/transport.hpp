@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/sasl/channel_binding.hpp"
 #include "proto/xml/stream_parser.hpp"
 
 namespace wl::server::c2s {
@@ -32,6 +33,12 @@ public:
     virtual bool can_start_tls() const = 0;
     virtual boost::asio::awaitable<void> start_tls() = 0;
     virtual bool is_secure() const = 0;
+    // The channel binding data of the TLS this server runs on the connection; nullptr with no
+    // TLS of ours (a WebSocket behind a TLS-terminating proxy included: the client's TLS
+    // ends there, and binding to it would bind to the proxy), and after
+    // forget_channel_bindings(), which frees them once the client has authenticated.
+    virtual const proto::sasl::ChannelBindings* channel_bindings() const { return nullptr; }
+    virtual void forget_channel_bindings() {}
 
     // Graceful end after the last write (TLS close_notify, WebSocket close frame).
     virtual boost::asio::awaitable<void> shutdown() = 0;

@@ -22,6 +22,21 @@ NS_WAITINGLIST = 'http://jabber.org/protocol/waitinglist'
 _SERVICE = object()   # iq()'s default 'to': the client's waiting list service
 
 
+def without_channel_binding(client, mech=None):
+    """COMPAT(slixmpp): 1.8.3 binds only with tls-unique, which waitlistd does not offer (it
+    is undefined for TLS 1.3), and whenever it holds tls-unique data it sends gs2 flag 'y' with
+    the SCRAM mechanisms without -PLUS, which RFC 5802 has a server that offers -PLUS refuse
+    as a downgrade. Told it has no binding data, and kept off the -PLUS mechanisms, it is a
+    client without channel binding (flag 'n'). channel_binding_test.py shows slixmpp as it
+    comes refused."""
+    mechanisms = client['feature_mechanisms']
+    credentials = mechanisms.sasl_callback
+    mechanisms.sasl_callback = lambda required, optional: {**credentials(required, optional),
+                                                           'channel_binding': None}
+    if not mech:
+        mechanisms.use_mechs = {'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'}
+
+
 class Client(slixmpp.ClientXMPP):
     """Sends initial presence once its session starts; every message lands in `inbox`, and a
     XEP-0130 JID push (a message with <waitlist/>) in `pushes` as well, as an XML element."""
@@ -31,6 +46,7 @@ class Client(slixmpp.ClientXMPP):
         # Loopback, and the server under test has a self-signed certificate.
         self.ssl_context.check_hostname = False
         self.ssl_context.verify_mode = ssl.CERT_NONE
+        without_channel_binding(self, mech)
         for plugin in plugins:
             self.register_plugin(plugin)
         self.service = service

@@ -25,6 +25,7 @@ TEST_CASE("a minimal configuration loads with the documented defaults")
     CHECK(c.c2s.require_tls);
     CHECK_FALSE(c.c2s.allow_plain);
     CHECK_FALSE(c.c2s.allow_registration);
+    CHECK(c.c2s.channel_binding);
     CHECK(c.limits.max_stanza_bytes == 65536);
     CHECK(c.storage.backend == "sqlite");
     CHECK(c.resolve_path(c.storage.path) == "/etc/wl/var/waitlistd.db");
