@@ -42,7 +42,8 @@ fi
 t1=$SECONDS
 
 # A clean Debian 12 (essential packages, apt, and systemd as on any Debian server) and our
-# package with what it depends on.
+# package with what it depends on, installed by the root's own apt (a local .deb given to
+# --include is not visible from inside the chroot).
 # force-unsafe-io: no fsync per unpacked file; the root is thrown away anyway.
 mirrors=("deb http://deb.debian.org/debian bookworm main"
          "deb http://deb.debian.org/debian bookworm-updates main"
@@ -52,9 +53,11 @@ if mmdebstrap --variant=apt --mode=root --skip=essential/unlink --dpkgopt=force-
      --setup-hook='mkdir -p "$1"/var/cache/apt/archives/ "$1"/var/lib/apt/lists/' \
      --setup-hook="sync-in $cache/debs /var/cache/apt/archives/" \
      --setup-hook="sync-in $cache/lists /var/lib/apt/lists/" \
+     --customize-hook="copy-in $deb /tmp" \
+     --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/$(basename "$deb")" \
      --customize-hook="sync-out /var/cache/apt/archives $cache/debs" \
      --customize-hook="sync-out /var/lib/apt/lists $cache/lists" \
-     --include=systemd --include="$deb" \
+     --include=systemd \
      bookworm "$root" "${mirrors[@]}" >"$work/mmdebstrap.log" 2>&1; then
   echo "PASS the package installs with its dependencies into a clean Debian 12 root ($((SECONDS - t1)) s)"
   passed=$((passed + 1))
@@ -67,8 +70,9 @@ config=/etc/waitlistd/waitlistd.toml
 check "the installed configuration passes waitlistd --check" in_root /usr/sbin/waitlistd --check --config $config
 check "the configuration was written with a fresh dialback secret and admin token" \
   grep -Eq '^dialback_secret = "[0-9a-f]{64}"' "$root$config"
+# Names as the root sees them: the host has no user waitlistd.
 check "the configuration is readable by root and the waitlistd group only" \
-  test "$(stat -c '%U:%G %a' "$root$config")" = "root:waitlistd 640"
+  test "$(in_root stat -c '%U:%G %a' $config)" = "root:waitlistd 640"
 check "waitlistd is a system user without a login shell, at home in /var/lib/waitlistd" \
   bash -c "in_root() { chroot '$root' \"\$@\"; }; entry=\$(in_root getent passwd waitlistd) &&
            uid=\$(echo \"\$entry\" | cut -d: -f3) && [ \"\$uid\" -lt 1000 ] &&
@@ -85,7 +89,7 @@ latest=$(ls "$src"/storage/migrations/sqlite/[0-9][0-9][0-9][0-9]_*.sql | wc -l)
 check "the installed waitlistd migrates its database as the waitlistd user" \
   bash -c "out=\$(chroot '$root' runuser -u waitlistd -- /usr/sbin/waitlistd --migrate --config $config) &&
            echo \"\$out\" && [ \"\$out\" = 'database schema at version $latest' ] &&
-           [ \"\$(stat -c %U '$root/var/lib/waitlistd/waitlistd.db')\" = waitlistd ]"
+           [ \"\$(chroot '$root' stat -c %U /var/lib/waitlistd/waitlistd.db)\" = waitlistd ]"
 check "waitlistctl backup copies the installed database" \
   bash -c "chroot '$root' /usr/bin/waitlistctl --config $config backup /var/tmp/copy.db && test -s '$root/var/tmp/copy.db'"
 # The host's systemd-analyze on the root's files: the chroot has no /proc or running manager.
