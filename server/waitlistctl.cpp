@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/config.hpp"
+#include "storage/sqlite/sqlite_backup.hpp"
 
 namespace {
 
@@ -44,7 +45,9 @@ constexpr const char* usage_text =
     "  waitlist JID                                    show a user's waiting list\n"
     "  partners                                        show the permitted InteropPartners\n"
     "  partners reconcile [PARTNER]                    compare our requests with each partner's list (or one's)\n"
-    "                                                  and send again what it lost\n";
+    "                                                  and send again what it lost\n"
+    "  backup FILE                                     copy the SQLite database to FILE while waitlistd runs\n"
+    "                                                  (PostgreSQL: use pg_dump)\n";
 
 int usage(const std::string& problem = {})
 {
@@ -347,6 +350,30 @@ int partners(Client& client, const std::vector<std::string>& args)
     return 0;
 }
 
+// Reads the database file itself rather than asking the API: a backup must not depend on the
+// server being up, and SQLite's backup API is safe beside a running waitlistd.
+int backup(const wl::server::Config& config, const std::vector<std::string>& args)
+{
+    if (args.size() != 1) return usage("backup: expected exactly one FILE");
+    if (config.storage.backend != "sqlite") {
+        std::fprintf(stderr,
+                     "waitlistctl: storage.backend is \"%s\": back the database up with PostgreSQL's own tools "
+                     "(pg_dump for a logical copy, pg_basebackup and WAL archiving for point-in-time recovery)\n",
+                     config.storage.backend.c_str());
+        return 1;
+    }
+    const std::string source = config.resolve_path(config.storage.path);
+    try {
+        auto copied = wl::storage::sqlite::backup_database(source, args[0]);
+        std::cout << "backed up " << source << " to " << args[0] << " (" << copied.pages << " pages, "
+                  << copied.bytes << " bytes)\n";
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "waitlistctl: %s\n", e.what());
+        return 1;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -366,6 +393,7 @@ int main(int argc, char** argv)
         for (const auto& e : loaded.errors) std::fprintf(stderr, "%s: %s\n", config_path.c_str(), e.c_str());
         return 1;
     }
+    if (words[0] == "backup") return backup(*loaded.config, {words.begin() + 1, words.end()});
     const auto& http = loaded.config->http;
     if (http.listen.empty()) {
         std::fprintf(stderr, "waitlistctl: %s has no http.listen: the admin API is off\n", config_path.c_str());

@@ -11,6 +11,7 @@
 #include "server/log.hpp"
 #include "server/s2s_glue.hpp"
 #include "server/server.hpp"
+#include "server/service_notifier.hpp"
 #include "server/jobs/dispatcher.hpp"
 #include "server/waitlist/service.hpp"
 #include "storage/db_executor.hpp"
@@ -20,8 +21,24 @@ namespace {
 
 int usage()
 {
-    std::fprintf(stderr, "usage: waitlistd --config FILE [--check]\n");
+    std::fprintf(stderr,
+                 "usage: waitlistd --config FILE [--check | --migrate]\n"
+                 "  --check    validate the configuration, print every error, exit 1 if any\n"
+                 "  --migrate  bring the database schema up to date, then exit\n");
     return 2;
+}
+
+wl::storage::StoreConfig store_config(const wl::server::Config& config)
+{
+    wl::storage::StoreConfig sc;
+    sc.backend = config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
+    if (sc.backend == wl::storage::Backend::sqlite) {
+        sc.path = config.resolve_path(config.storage.path);
+        auto dir = std::filesystem::path(sc.path).parent_path();
+        if (!dir.empty()) std::filesystem::create_directories(dir);
+    }
+    sc.dsn = config.storage.dsn;
+    return sc;
 }
 
 }  // namespace
@@ -30,12 +47,14 @@ int main(int argc, char** argv)
 {
     std::string config_path;
     bool check = false;
+    bool migrate_only = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
         else if (std::strcmp(argv[i], "--check") == 0) check = true;
+        else if (std::strcmp(argv[i], "--migrate") == 0) migrate_only = true;
         else return usage();
     }
-    if (config_path.empty()) return usage();
+    if (config_path.empty() || (check && migrate_only)) return usage();
 
     auto loaded = wl::server::load_config_file(config_path);
     if (!loaded.errors.empty()) {
@@ -50,18 +69,19 @@ int main(int argc, char** argv)
     const wl::server::Config& config = *loaded.config;
     wl::server::init_logging(config.log.level);
     try {
-        wl::storage::StoreConfig sc;
-        sc.backend = config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
-        if (sc.backend == wl::storage::Backend::sqlite) {
-            sc.path = config.resolve_path(config.storage.path);
-            auto dir = std::filesystem::path(sc.path).parent_path();
-            if (!dir.empty()) std::filesystem::create_directories(dir);
+        // Opening the store applies the pending migrations, or refuses a schema newer than
+        // this binary knows.
+        auto store = wl::storage::open_store(store_config(config));
+        const int schema_version = store->schema_version();
+        if (migrate_only) {
+            std::printf("database schema at version %d\n", schema_version);
+            return 0;
         }
-        sc.dsn = config.storage.dsn;
-        auto store = wl::storage::open_store(sc);
         wl::storage::DbExecutor db(*store);
         {
             wl::server::Server server(config, db);
+            wl::server::ServiceNotifier notifier(server.io_context());
+            server.add_stop_hook([&notifier] { notifier.stopping(); });
             wl::server::JobDispatcher dispatcher(server.io_context(), db);
             wl::server::WaitingListService waitlist(server, dispatcher);
             // After the services registered: their domains are federation's local domains.
@@ -82,6 +102,8 @@ int main(int argc, char** argv)
             if (http)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),
                                           wl::server::c2s::websocket_upgrade_handler(server.session_context()));
+            notifier.ready_when_running("serving " + config.domain + ", schema version " +
+                                        std::to_string(schema_version));
             server.run();
             // The database threads post their answers to the server's io_context: they must be
             // joined before the Server (and its io_context) goes away, or a late answer signals

@@ -40,9 +40,11 @@ int migrate(Database& db, std::span<const Migration> migrations, int target, std
       auto rows = tx.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
       int current = static_cast<int>(rows.at(0).integer(0));
       if (current > last)
-        throw StorageError(ErrorKind::fatal, "database schema version " + std::to_string(current) +
-                                                 " is newer than this program knows (" +
-                                                 std::to_string(last) + ")");
+        throw StorageError(ErrorKind::fatal,
+                           "database schema version " + std::to_string(current) +
+                               " is newer than this program knows (" + std::to_string(last) +
+                               "): a newer waitlistd migrated it; refusing to start. Run that newer "
+                               "version, or restore a backup taken before the upgrade");
       if (current >= target) {
         reached = current;
         done = true;
