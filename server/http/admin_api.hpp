@@ -1,5 +1,5 @@
 #pragma once
-// The admin API (DESIGN.md §6): JSON over HTTP under /v1/, for the operator and waitlistctl.
+// The admin API (described in openapi.json beside this file): JSON over HTTP under /v1/, for the operator and waitlistctl.
 //
 //   GET    /v1/accounts                   200 {"accounts":[{"jid","uris":[...],"created"}]}
 //   POST   /v1/accounts                   {"jid","password","uris":[...]}  201 (Location)
