@@ -8,6 +8,7 @@
 //   DELETE /v1/accounts/{jid}/uris/{uri}  204 (the uri percent-encoded in the path)
 //   GET    /v1/accounts/{jid}/waitlist    200 {"jid","items":[{"id","uri","given_uri","name",
 //                                                "state","jid"?,"created","updated"}]}
+//   GET    /v1/openapi.json               200 the OpenAPI 3.1 document of these routes
 //   GET    /v1/partners                   200 {"partners":[{"jid","domain"?,"service"?,"serves",
 //                                                "inbound_requests"}]}
 //     "service": the partner's waiting list service, configured or (for a partner known by
