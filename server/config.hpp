@@ -105,6 +105,7 @@ struct LimitsConfig {
 
 struct LogConfig {
     std::string level = "info";         // trace debug info warn error critical off
+    std::string format = "text";        // text: one plain line per event; json: one JSON object per line
 };
 
 struct Config {

@@ -7,6 +7,7 @@
 
 #include "server/c2s/websocket_transport.hpp"
 #include "server/config.hpp"
+#include "server/config_print.hpp"
 #include "server/http/http_service.hpp"
 #include "server/log.hpp"
 #include "server/s2s_glue.hpp"
@@ -20,7 +21,7 @@ namespace {
 
 int usage()
 {
-    std::fprintf(stderr, "usage: waitlistd --config FILE [--check]\n");
+    std::fprintf(stderr, "usage: waitlistd --config FILE [--check | --print-config]\n");
     return 2;
 }
 
@@ -30,9 +31,11 @@ int main(int argc, char** argv)
 {
     std::string config_path;
     bool check = false;
+    bool print = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
         else if (std::strcmp(argv[i], "--check") == 0) check = true;
+        else if (std::strcmp(argv[i], "--print-config") == 0) print = true;
         else return usage();
     }
     if (config_path.empty()) return usage();
@@ -43,12 +46,16 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "%zu configuration error%s\n", loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
         return 1;
     }
+    if (print) {
+        std::fputs(wl::server::print_config(*loaded.config).c_str(), stdout);
+        return 0;
+    }
     if (check) {
         std::printf("configuration OK\n");
         return 0;
     }
     const wl::server::Config& config = *loaded.config;
-    wl::server::init_logging(config.log.level);
+    wl::server::init_logging(config.log.level, config.log.format);
     try {
         wl::storage::StoreConfig sc;
         sc.backend = config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
@@ -66,6 +73,7 @@ int main(int argc, char** argv)
             wl::server::WaitingListService waitlist(server, dispatcher);
             // After the services registered: their domains are federation's local domains.
             std::unique_ptr<wl::server::S2sGlue> s2s;
+            wl::server::register_s2s_metric_families();
             if (wl::server::S2sGlue::wanted(config)) {
                 s2s = std::make_unique<wl::server::S2sGlue>(config, server.router(), server.io_context());
                 s2s->set_on_peer_up([&waitlist](const std::string& remote) { waitlist.on_peer_up(remote); });

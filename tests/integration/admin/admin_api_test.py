@@ -29,6 +29,7 @@ from xmpp_client import login as xmpp_login, logout
 logging.basicConfig(level=logging.CRITICAL)
 
 NS_WL = 'http://jabber.org/protocol/waitinglist'
+DASHBOARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'deploy', 'grafana-dashboard.json')
 OPENAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'server', 'http', 'openapi.json')
 WAITLIST_JID = 'waitlist.' + DOMAIN
 
@@ -351,6 +352,22 @@ def metrics_are_prometheus_text_with_every_family(s):
     expect(buckets[-1][1], count, '+Inf bucket equals _count')
 
 
+def the_grafana_dashboard_queries_every_exported_family_and_nothing_else(s):
+    status, _, body = s.request('GET', '/metrics', token=None)
+    expect(status, 200, 'status')
+    types, _ = parse_metrics(body.decode())
+    with open(DASHBOARD, encoding='utf-8') as f:
+        dashboard = json.load(f)
+    queried = set()
+    for panel in dashboard['panels']:
+        for target in panel['targets']:
+            for name in re.findall(r'\bwaitlistd_[a-z0-9_]+', target['expr']):
+                queried.add(re.sub(r'_(bucket|sum|count)$', '', name) if name.endswith(('_bucket', '_sum', '_count'))
+                            and re.sub(r'_(bucket|sum|count)$', '', name) in types else name)
+    expect(sorted(queried - set(types)), [], 'families the dashboard queries but /metrics lacks')
+    expect(sorted(set(types) - queried), [], 'families /metrics exports but the dashboard lacks')
+
+
 # ---------------------------------------------------------------------------------------
 # the contact registers, seen by a real client; SCRAM keys from the API
 
@@ -518,7 +535,8 @@ def main():
                    an_account_made_by_the_api_logs_in_with_scram_sha_256_and_sha_1,
                    registering_a_waited_for_number_pushes_the_jid_at_once,
                    adding_a_waited_for_uri_to_an_account_pushes_too,
-                   metrics_are_prometheus_text_with_every_family):
+                   metrics_are_prometheus_text_with_every_family,
+                   the_grafana_dashboard_queries_every_exported_family_and_nothing_else):
             results.run(fn.__name__.replace('_', ' '), fn, s)
     finally:
         code = s.stop()
