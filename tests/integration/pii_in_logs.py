@@ -5,7 +5,8 @@ Runs last (meson priority) over every server log the run's harnesses kept in $WL
 (tests/support/waitlistd.py and the WebSocket test copy theirs there when they stop a server).
 Looks, in every line at info level or above (text or JSON format), for:
 - every tel: and mailto: URI written in the integration tests and their harnesses, as written,
-  its number's digits (with and without "+") and its address;
+  its number's digits (with and without "+", and the tails of 8 digits or more that a
+  national form would show) and its address;
 - any tel: or mailto: not followed by "[redacted]", and any "+" followed by 7 or more digits,
   which catches the URIs the tests build at run time.
 Fails when there are no logs (nothing was checked) or any line matches.
@@ -39,6 +40,8 @@ def needles(source_root):
                 digits = re.sub(r"\D", "", rest)
                 if len(digits) >= 7:
                     found.update({digits, "+" + digits, scheme + ":" + rest})
+                    # The national number is a tail of the E.164 digits ("3035550100").
+                    found.update(digits[-n:] for n in range(8, len(digits)))
             elif "@" in rest:
                 found.update({rest.lower(), scheme + ":" + rest.lower()})
     return found
