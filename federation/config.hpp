@@ -23,6 +23,7 @@ struct FederationConfig {
 
     std::map<std::string, std::string> routes;   // remote domain -> "host:port", bypasses DNS
     std::string nameserver;                      // "ip:port"[,...]; empty = the system's resolver
+    bool hosts_file = true;   // SRV targets from the hosts file before DNS (ResolverOptions)
 
     // TLS: our certificate for both directions (peers may authenticate us by it) and where
     // to find the CAs that make a peer's certificate valid.

@@ -30,7 +30,7 @@ struct Counters {
 struct Context {
     Context(asio::any_io_executor strand_executor, FederationConfig cfg)
         : executor(strand_executor), config(std::move(cfg)), tls(make_tls_contexts(config)),
-          resolver(strand_executor, ResolverOptions{config.nameserver, config.dns_timeout, 2}) {}
+          resolver(strand_executor, ResolverOptions{config.nameserver, config.dns_timeout, 2, config.hosts_file}) {}
 
     asio::any_io_executor executor;   // a strand
     FederationConfig config;

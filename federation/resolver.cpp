@@ -11,6 +11,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "federation/fixed_addresses.hpp"
+
 namespace wl::federation {
 namespace {
 
@@ -157,8 +159,8 @@ Resolver::Resolver(asio::any_io_executor executor, ResolverOptions options)
     opts.flags = ARES_FLAG_NOSEARCH;
     opts.timeout = static_cast<int>(options.timeout.count());
     opts.tries = options.tries;
-    // A private resolver is for names that exist only there: never let /etc/hosts answer first.
-    std::string lookups = options.nameserver.empty() ? "fb" : "b";
+    // "f": the hosts file, "b": DNS. Only address lookups consult it; ares_query (SRV) is DNS.
+    std::string lookups = options.hosts_file ? "fb" : "b";
     opts.lookups = lookups.data();
     opts.sock_state_cb = &Impl::on_sock_state;
     opts.sock_state_cb_data = impl_.get();
@@ -201,15 +203,14 @@ asio::awaitable<SrvLookup> Resolver::srv(std::string name) {
 }
 
 asio::awaitable<AddressLookup> Resolver::addresses(std::string host, std::uint16_t port) {
-    boost::system::error_code parse_ec;
-    auto literal = asio::ip::make_address(host, parse_ec);
-    if (!parse_ec) co_return AddressLookup{DnsStatus::ok, {asio::ip::tcp::endpoint(literal, port)}};
+    if (auto fixed = fixed_addresses(host, port)) co_return AddressLookup{DnsStatus::ok, std::move(*fixed)};
 
     auto pending = std::make_shared<Pending<AddressLookup>>(co_await asio::this_coro::executor);
     auto* arg = new std::shared_ptr<Pending<AddressLookup>>(pending);
     ares_addrinfo_hints hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = ARES_AI_ENVHOSTS;   // CARES_HOSTS, when set, names the hosts file
     const std::string service = std::to_string(port);
     ares_getaddrinfo(impl_->channel, host.c_str(), service.c_str(), &hints,
                      [](void* a, int status, int /*timeouts*/, ares_addrinfo* res) {

@@ -1,6 +1,9 @@
 #pragma once
 // DNS for federation on c-ares, driven by Asio: SRV lookups for _xmpps-server/_xmpp-server
-// and A/AAAA lookups for their targets. Nothing is cached here, so a failed lookup is
+// and address lookups for their targets. SRV records come from DNS only (the nameserver set,
+// else the system's); a target is looked up as the system would (the hosts file, then the
+// same DNS) unless hosts_file is off, and "localhost" is the loopback address either way
+// (see fixed_addresses.hpp). Nothing is cached here, so a failed lookup is
 // retried from scratch the next time a stream to that domain is wanted: failures never
 // outlive their TTL (streams are pooled, so lookups are rare anyway).
 //
@@ -43,6 +46,10 @@ struct ResolverOptions {
     std::string nameserver;   // "ip:port" (or "[v6]:port"), comma-separated list; empty = system
     std::chrono::milliseconds timeout{1500};   // per try
     int tries = 2;
+    // Targets are looked up in the hosts file before DNS: /etc/hosts, or the file named by
+    // c-ares' CARES_HOSTS variable. Off: DNS only, for a private nameserver that must not be
+    // overridden by the machine's names.
+    bool hosts_file = true;
 };
 
 class Resolver {

@@ -249,7 +249,7 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "s2s")) {
-        r.reject_unknown(*t, "s2s", {"listen", "dialback_secret", "routes", "nameserver"});
+        r.reject_unknown(*t, "s2s", {"listen", "dialback_secret", "routes", "nameserver", "host_lookup"});
         r.endpoints(*t, "s2s", "listen", c.s2s.listen);
         r.string(*t, "s2s", "dialback_secret", c.s2s.dialback_secret);
         if (auto* routes = r.table(*t, "s2s", "routes")) {
@@ -271,6 +271,11 @@ void read_all(const toml::table& root, Reader& r, Config& c)
             if (auto ep = parse_endpoint(ns)) c.s2s.nameserver = *ep;
             else r.error("s2s.nameserver", "'" + ns + "' is not host:port");
         }
+        std::string host_lookup = "hosts-then-dns";
+        r.string(*t, "s2s", "host_lookup", host_lookup);
+        if (host_lookup == "dns-only") c.s2s.hosts_file = false;
+        else if (host_lookup != "hosts-then-dns")
+            r.error("s2s.host_lookup", "'" + host_lookup + "' is not \"hosts-then-dns\" or \"dns-only\"");
         if (c.s2s.is_enabled() && c.s2s.dialback_secret.empty())
             r.error("s2s.dialback_secret", "required when s2s is on (s2s.listen or s2s.routes set)");
     }

@@ -47,6 +47,8 @@ struct S2sConfig {
     std::string dialback_secret;
     std::map<std::string, Endpoint> routes;  // domain -> address, bypassing DNS
     std::optional<Endpoint> nameserver;
+    // s2s.host_lookup: "hosts-then-dns" (true) or "dns-only" (false), for SRV targets.
+    bool hosts_file = true;
     bool is_enabled() const { return !listen.empty() || !routes.empty(); }
 };
 

@@ -24,6 +24,7 @@ federation::FederationConfig S2sGlue::federation_config(const Config& config, co
     fc.dialback_secret = config.s2s.dialback_secret;
     for (const auto& [domain, endpoint] : config.s2s.routes) fc.routes[domain] = endpoint.to_string();
     if (config.s2s.nameserver) fc.nameserver = config.s2s.nameserver->to_string();
+    fc.hosts_file = config.s2s.hosts_file;
     fc.tls_cert_file = config.resolve_path(config.tls.cert);
     fc.tls_key_file = config.resolve_path(config.tls.key);
     if (!config.tls.ca.empty()) fc.tls_ca_file = config.resolve_path(config.tls.ca);

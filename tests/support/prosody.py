@@ -9,6 +9,8 @@ Prosody names the DNS port), so both take their ports when constructed."""
 
 import os
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -38,6 +40,12 @@ def xmpp_server_records(domain, port):
     return [f'host-record={domain},127.0.0.1', f'srv-host=_xmpp-server._tcp.{domain},{domain},{port},0,5']
 
 
+def srv_to_localhost(domain, port):
+    """What many test and private-peering set-ups publish instead: the SRV record alone, its
+    target `localhost`, a name the DNS itself does not know (RFC 6761 §6.3)."""
+    return [f'srv-host=_xmpp-server._tcp.{domain},localhost,{port},0,5']
+
+
 def stop(proc, timeout=15):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -62,6 +70,18 @@ class Dnsmasq:
                                       f'--pid-file={self.work}/dnsmasq.pid',
                                       f'--log-facility={self.work}/dnsmasq.log', '--log-queries'])
         return wait_port(self.port)
+
+    def address_answers(self, name):
+        """(rcode, number of answers) for an A query of NAME, over UDP."""
+        query_id = int.from_bytes(os.urandom(2), 'big')
+        question = b''.join(bytes([len(label)]) + label.encode() for label in name.split('.')) + b'\0'
+        packet = struct.pack('>HHHHHH', query_id, 0x0100, 1, 0, 0, 0) + question + struct.pack('>HH', 1, 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(3)
+            s.sendto(packet, ('127.0.0.1', self.port))
+            reply, _ = s.recvfrom(4096)
+        _, flags, _, answer_count, _, _ = struct.unpack('>HHHHHH', reply[:12])
+        return flags & 0x000f, answer_count
 
     def stop(self):
         if self.proc:

@@ -6,6 +6,12 @@ Both resolve each other through a private dnsmasq (SRV records on free ports): P
 lua-unbound, waitlistd with c-ares (s2s.nameserver). Certificates are self-signed, so both
 directions use STARTTLS and then dialback.
 
+With --srv-targets localhost, the dnsmasq holds the SRV records alone, each pointing at
+`localhost`, as many test and private-peering set-ups publish them, and no address for any
+name, `localhost` included: every check then also shows that waitlistd resolves a target of
+localhost to the loopback address itself (RFC 6761 §6.3) with a private nameserver set, for
+the streams it opens and for the dialback checks of the streams it accepts.
+
 Checks:
   1. alice@a.test (slixmpp, logged in to Prosody) sends disco#info to waitlist.sp.test and
      gets waitlistd's answer (identity directory/waitinglist, the waitinglist feature) over S2S.
@@ -29,7 +35,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'support'))
-from prosody import Dnsmasq, Prosody, xmpp_server_records  # noqa: E402
+from prosody import Dnsmasq, Prosody, srv_to_localhost, xmpp_server_records  # noqa: E402
 from results import Results  # noqa: E402
 from waitlistd import Waitlistd  # noqa: E402
 from xmpp_client import login, logout  # noqa: E402
@@ -84,7 +90,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--waitlistd', required=True)
     ap.add_argument('--keep', action='store_true', help='keep the work directory')
+    ap.add_argument('--srv-targets', choices=['names', 'localhost'], default='names',
+                    help="SRV targets: each domain with its own address record, or localhost")
     args = ap.parse_args()
+    records_for = xmpp_server_records if args.srv_targets == 'names' else srv_to_localhost
 
     work = tempfile.mkdtemp(prefix='wl-prosody-waitlistd.')
     os.chmod(work, 0o755)
@@ -111,13 +120,16 @@ def main():
         'log': {'level': 'debug'},
     }, name='prosody-directory', s2s=True)
     try:
-        records = (xmpp_server_records('a.test', prosody.s2s_port) + xmpp_server_records('sp.test', sp.s2s_port) +
-                   xmpp_server_records('waitlist.sp.test', sp.s2s_port) +
-                   xmpp_server_records('directory.test', directory.s2s_port) +
-                   xmpp_server_records('lists.directory.test', directory.s2s_port))
+        records = (records_for('a.test', prosody.s2s_port) + records_for('sp.test', sp.s2s_port) +
+                   records_for('waitlist.sp.test', sp.s2s_port) +
+                   records_for('directory.test', directory.s2s_port) +
+                   records_for('lists.directory.test', directory.s2s_port))
         if not dns.start(records):
             check('dnsmasq starts', False)
             return results.finish()
+        if args.srv_targets == 'localhost':
+            rcode, count = dns.address_answers('localhost')
+            check('the private DNS has no address for localhost', count == 0, f'rcode {rcode}, {count} answers')
         if not prosody.start(dns.port):
             check('prosody starts', False)
             return results.finish()

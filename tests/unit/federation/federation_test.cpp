@@ -452,6 +452,34 @@ TEST_CASE("SRV records in DNS lead to the peer, direct TLS first, the next targe
     CHECK(a.fed().stats().bounced == 0);
 }
 
+TEST_CASE("SRV targets named localhost lead to the peer both ways, with no address for any name in DNS") {
+    wl::test::CertDir certs;
+    certs.self_signed("a.test");
+    certs.self_signed("b.test");
+    Ports p;
+    const auto port = [](unsigned short n) { return std::to_string(n); };
+    // What test and private-peering set-ups publish: b.test checks a.test's dialback key by
+    // connecting to a.test's SRV target, localhost, just as a.test reached b.test.
+    wl::test::Dnsmasq dns({"srv-host=_xmpp-server._tcp.a.test,localhost," + port(p.a) + ",0,5",
+                           "srv-host=_xmpp-server._tcp.b.test,localhost," + port(p.b) + ",0,5"});
+    Loop loop;
+    auto ca = config_for("a.test", p.a, certs, {}, secret_a);
+    ca.nameserver = dns.address();
+    auto cb = config_for("b.test", p.b, certs, {}, secret_b);
+    cb.nameserver = dns.address();
+    cb.hosts_file = false;   // DNS only still knows localhost
+    Node a(loop, ca);
+    Node b(loop, cb);
+    REQUIRE(a.fed().send(message("alice@a.test", "bob@b.test", "to-b")));
+    CHECK(b.wait_for(with_id("m-to-b")));
+    REQUIRE(b.fed().send(message("bob@b.test", "alice@a.test", "to-a")));
+    CHECK(a.wait_for(with_id("m-to-a")));
+    CHECK(a.fed().stats().bounced == 0);
+    CHECK(b.fed().stats().bounced == 0);
+    CHECK(a.fed().stats().dialback_ok >= 1);   // each side checked the other's key through localhost
+    CHECK(b.fed().stats().dialback_ok >= 1);
+}
+
 TEST_CASE("with TLS optional and no certificates, dialback still authenticates a plaintext stream") {
     wl::test::CertDir certs;
     Ports p;

@@ -105,6 +105,25 @@ serves = { tel = ["+33"] }
     CHECK(has_error(r, "partners[1].jid: missing"));
 }
 
+TEST_CASE("SRV targets are looked up in the hosts file then DNS unless s2s.host_lookup says DNS only")
+{
+    const std::string base = "domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\n"
+                             "[s2s]\nnameserver = \"127.0.0.1:5353\"\n";
+    auto by_default = load_config_string(base, "/etc/wl");
+    REQUIRE(by_default.errors.empty());
+    CHECK(by_default.config->s2s.hosts_file);
+    auto explicit_default = load_config_string(base + "host_lookup = \"hosts-then-dns\"\n", "/etc/wl");
+    REQUIRE(explicit_default.errors.empty());
+    CHECK(explicit_default.config->s2s.hosts_file);
+    auto dns_only = load_config_string(base + "host_lookup = \"dns-only\"\n", "/etc/wl");
+    REQUIRE(dns_only.errors.empty());
+    CHECK_FALSE(dns_only.config->s2s.hosts_file);
+    auto wrong = load_config_string(base + "host_lookup = \"system\"\n", "/etc/wl");
+    CHECK(has_error(wrong, "s2s.host_lookup: 'system' is not \"hosts-then-dns\" or \"dns-only\""));
+    auto not_a_string = load_config_string(base + "host_lookup = false\n", "/etc/wl");
+    CHECK(has_error(not_a_string, "s2s.host_lookup"));
+}
+
 TEST_CASE("durations take ms, s, m, h and d suffixes and nothing else")
 {
     using namespace std::chrono;
