@@ -93,6 +93,7 @@ std::string print_config(const Config& c)
     line("listen", toml_endpoints(c.s2s.listen));
     line("dialback_secret", toml_secret(c.s2s.dialback_secret));
     line("nameserver", toml_string(c.s2s.nameserver ? c.s2s.nameserver->to_string() : ""));
+    line("host_lookup", toml_string(c.s2s.hosts_file ? "hosts-then-dns" : "dns-only"));
     o += "\n[http]\n";
     line("listen", toml_endpoints(c.http.listen));
     line("admin_token", toml_secret(c.http.admin_token));

@@ -209,7 +209,7 @@ serves = { tel = ["+33"] }
     const std::string printed = wl::server::print_config(*r.config);
     for (const char* line : {"push_type = \"normal\"", "partner_timeout = \"10s\"", "retry_period = \"1h\"",
                              "max_stanza_bytes = 65536", "idle_timeout = \"10m\"", "format = \"text\"",
-                             "require_tls = true", "admin_token = \"[redacted]\"", "dialback_secret = \"[redacted]\"",
+                             "require_tls = true", "host_lookup = \"hosts-then-dns\"", "admin_token = \"[redacted]\"", "dialback_secret = \"[redacted]\"",
                              "dsn = \"host=db user=wl password=[redacted] dbname=wl\"", "[[partners]]",
                              "\"partner.example\" = \"127.0.0.1:5269\""}) {
         INFO(line);
