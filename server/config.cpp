@@ -380,8 +380,11 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "log")) {
-        r.reject_unknown(*t, "log", {"level"});
+        r.reject_unknown(*t, "log", {"level", "format"});
         r.string(*t, "log", "level", c.log.level);
+        r.string(*t, "log", "format", c.log.format);
+        if (c.log.format != "text" && c.log.format != "json")
+            r.error("log.format", "'" + c.log.format + "' is not one of text, json");
         static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
         if (!levels.count(c.log.level))
             r.error("log.level", "'" + c.log.level + "' is not one of trace, debug, info, warn, error, critical, off");

@@ -1,15 +1,91 @@
 #include "server/log.hpp"
 
 #include <cctype>
+#include <chrono>
+#include <ctime>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace wl::server {
 
-void init_logging(std::string_view level)
+namespace {
+
+void append_json_string(std::string& out, std::string_view s)
+{
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+            else out += ch;
+        }
+    }
+    out += '"';
+}
+
+// A c2s session's lines begin "c2s s<id> ": the id goes into its own field as well.
+std::string_view session_of(std::string_view message)
+{
+    if (message.rfind("c2s s", 0) != 0) return {};
+    std::size_t end = 5;
+    while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+    if (end == 5 || end >= message.size() || message[end] != ' ') return {};
+    return message.substr(4, end - 4);
+}
+
+class JsonFormatter final : public spdlog::formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override
+    {
+        const auto since_epoch = msg.time.time_since_epoch();
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+        const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+        std::time_t t = seconds.count();
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+        const auto level = spdlog::level::to_string_view(msg.level);
+        std::string line = json_log_line(fmt::format("{}.{:03}Z", stamp, millis),
+                                         std::string_view(level.data(), level.size()), msg.thread_id,
+                                         std::string_view(msg.payload.data(), msg.payload.size()));
+        line += '\n';
+        dest.append(line.data(), line.data() + line.size());
+    }
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+}  // namespace
+
+std::string json_log_line(std::string_view time_utc, std::string_view level, std::size_t thread,
+                          std::string_view message)
+{
+    std::string out = "{\"time\":";
+    append_json_string(out, time_utc);
+    out += ",\"level\":";
+    append_json_string(out, level);
+    out += ",\"thread\":" + std::to_string(thread);
+    if (auto session = session_of(message); !session.empty()) {
+        out += ",\"session\":";
+        append_json_string(out, session);
+    }
+    out += ",\"msg\":";
+    append_json_string(out, message);
+    out += '}';
+    return out;
+}
+
+void init_logging(std::string_view level, std::string_view format)
 {
     auto logger = spdlog::stderr_color_mt("waitlistd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
+    if (format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
+    else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
     logger->set_level(spdlog::level::from_str(std::string(level)));
     spdlog::set_default_logger(logger);
     spdlog::flush_on(spdlog::level::info);

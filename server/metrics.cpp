@@ -121,7 +121,10 @@ Counter& MetricsRegistry::counter(const std::string& name, const std::string& he
 {
     std::lock_guard lock(mutex_);
     auto& f = family(name, help, Type::counter);
-    if (auto* s = find(f, labels)) return *s->counter;
+    if (auto* s = find(f, labels)) {
+        if (!s->counter) throw std::logic_error("counter " + name + " is a callback counter");
+        return *s->counter;
+    }
     auto& c = counters_.emplace_back();
     f.series.push_back(Series{std::move(labels), &c, nullptr, nullptr, {}});
     return c;
@@ -164,6 +167,19 @@ void MetricsRegistry::gauge_callback(const std::string& name, const std::string&
     f.series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(read)});
 }
 
+void MetricsRegistry::counter_callback(const std::string& name, const std::string& help, MetricLabels labels,
+                                       std::function<double()> read)
+{
+    std::lock_guard lock(mutex_);
+    auto& f = family(name, help, Type::counter);
+    if (auto* s = find(f, labels)) {
+        if (s->counter) throw std::logic_error("counter " + name + " is not a callback counter");
+        s->read = std::move(read);
+        return;
+    }
+    f.series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(read)});
+}
+
 std::string MetricsRegistry::render() const
 {
     std::lock_guard lock(mutex_);
@@ -175,7 +191,8 @@ std::string MetricsRegistry::render() const
         for (const auto& s : f.series) {
             switch (f.type) {
             case Type::counter:
-                out += f.name + render_labels(s.labels) + " " + std::to_string(s.counter->value()) + "\n";
+                out += f.name + render_labels(s.labels) + " " +
+                       (s.counter ? std::to_string(s.counter->value()) : render_number(s.read())) + "\n";
                 break;
             case Type::gauge: {
                 double v = s.gauge ? s.gauge->value() : s.read();

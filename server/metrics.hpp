@@ -77,6 +77,9 @@ public:
     // A gauge read at scrape time; `read` runs under the registry's lock and must not block.
     void gauge_callback(const std::string& name, const std::string& help, MetricLabels labels,
                         std::function<double()> read);
+    // A counter read at scrape time from a total kept elsewhere (one that only grows).
+    void counter_callback(const std::string& name, const std::string& help, MetricLabels labels,
+                          std::function<double()> read);
 
     // Every family, in registration order, as Prometheus text 0.0.4.
     std::string render() const;

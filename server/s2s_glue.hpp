@@ -20,6 +20,10 @@
 
 namespace wl::server {
 
+// The waitlistd_s2s_* families of /metrics, at zero until an S2sGlue starts (whose counters
+// they then show). Called by the HTTP side so that every node exports them.
+void register_s2s_metric_families();
+
 class S2sGlue {
 public:
     // Throws std::runtime_error naming the setting federation cannot use.

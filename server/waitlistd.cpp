@@ -1,4 +1,4 @@
-// waitlistd: the XMPP server process. See DESIGN.md §6 for the command line.
+// waitlistd: the XMPP server process. Its command line is in `waitlistd --help` and the README.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -7,6 +7,7 @@
 
 #include "server/c2s/websocket_transport.hpp"
 #include "server/config.hpp"
+#include "server/config_print.hpp"
 #include "server/http/http_service.hpp"
 #include "server/log.hpp"
 #include "server/s2s_glue.hpp"
@@ -22,9 +23,10 @@ namespace {
 int usage()
 {
     std::fprintf(stderr,
-                 "usage: waitlistd --config FILE [--check | --migrate]\n"
-                 "  --check    validate the configuration, print every error, exit 1 if any\n"
-                 "  --migrate  bring the database schema up to date, then exit\n");
+                 "usage: waitlistd --config FILE [--check | --migrate | --print-config]\n"
+                 "  --check         validate the configuration, print every error, exit 1 if any\n"
+                 "  --migrate       bring the database schema up to date, then exit\n"
+                 "  --print-config  print the configuration in force, defaults included, secrets hidden\n");
     return 2;
 }
 
@@ -48,13 +50,15 @@ int main(int argc, char** argv)
     std::string config_path;
     bool check = false;
     bool migrate_only = false;
+    bool print = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
         else if (std::strcmp(argv[i], "--check") == 0) check = true;
         else if (std::strcmp(argv[i], "--migrate") == 0) migrate_only = true;
+        else if (std::strcmp(argv[i], "--print-config") == 0) print = true;
         else return usage();
     }
-    if (config_path.empty() || (check && migrate_only)) return usage();
+    if (config_path.empty() || int(check) + int(migrate_only) + int(print) > 1) return usage();
 
     auto loaded = wl::server::load_config_file(config_path);
     if (!loaded.errors.empty()) {
@@ -62,12 +66,16 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "%zu configuration error%s\n", loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");
         return 1;
     }
+    if (print) {
+        std::fputs(wl::server::print_config(*loaded.config).c_str(), stdout);
+        return 0;
+    }
     if (check) {
         std::printf("configuration OK\n");
         return 0;
     }
     const wl::server::Config& config = *loaded.config;
-    wl::server::init_logging(config.log.level);
+    wl::server::init_logging(config.log.level, config.log.format);
     try {
         // Opening the store applies the pending migrations, or refuses a schema newer than
         // this binary knows.
@@ -86,6 +94,7 @@ int main(int argc, char** argv)
             wl::server::WaitingListService waitlist(server, dispatcher);
             // After the services registered: their domains are federation's local domains.
             std::unique_ptr<wl::server::S2sGlue> s2s;
+            wl::server::register_s2s_metric_families();
             if (wl::server::S2sGlue::wanted(config)) {
                 s2s = std::make_unique<wl::server::S2sGlue>(config, server.router(), server.io_context());
                 s2s->set_on_peer_up([&waitlist](const std::string& remote) { waitlist.on_peer_up(remote); });

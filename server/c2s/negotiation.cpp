@@ -173,7 +173,7 @@ asio::awaitable<void> Session::on_starttls()
     co_await transport_->start_tls();
     writer_paused_ = false;
     wake_writer();
-    spdlog::debug("c2s {}: TLS established", remote_);
+    spdlog::debug("c2s {}: TLS established", who_);
 }
 
 asio::awaitable<void> Session::on_sasl(const Element& element)
@@ -237,7 +237,7 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
         try {
             credentials = co_await lookup_credentials(scram_->username(), hash);
         } catch (const std::exception& e) {
-            spdlog::error("c2s {}: credential lookup failed: {}", remote_, e.what());
+            spdlog::error("c2s {}: credential lookup failed: {}", who_, e.what());
             scram_.reset();
             sasl_failure(sasl::SaslFailure::temporary_auth_failure, "try again later");
             co_return;
@@ -268,7 +268,7 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
                 }
             }
         } catch (const std::exception& e) {
-            spdlog::error("c2s {}: credential lookup failed: {}", remote_, e.what());
+            spdlog::error("c2s {}: credential lookup failed: {}", who_, e.what());
             sasl_failure(sasl::SaslFailure::temporary_auth_failure, "try again later");
             co_return;
         }
@@ -334,7 +334,7 @@ void Session::sasl_failure(sasl::SaslFailure failure, std::string_view text)
     send(proto::make_sasl_failure(condition.value_or(proto::SaslCondition::not_authorized), std::string(text)));
     if (failure == sasl::SaslFailure::aborted) return;
     ++auth_failures_;
-    spdlog::warn("c2s {}: authentication failed ({}), attempt {} of {}", remote_, sasl::failure_condition(failure),
+    spdlog::warn("c2s {}: authentication failed ({}), attempt {} of {}", who_, sasl::failure_condition(failure),
                  auth_failures_, ctx_.config.limits.max_auth_failures);
     if (auth_failures_ >= ctx_.config.limits.max_auth_failures)
         fail(StreamCondition::policy_violation, "too many failed authentication attempts");
@@ -355,7 +355,7 @@ void Session::sasl_success(const std::string& username, std::string_view additio
     parser_.reset();
     awaiting_header_ = true;
     header_sent_ = false;
-    spdlog::info("c2s {}: authenticated as {} ({})", remote_, jid_->bare_str(), mechanism_);
+    spdlog::info("c2s {}: authenticated as {} ({})", who_, jid_->bare_str(), mechanism_);
 }
 
 void Session::on_bind(const Element& iq)
@@ -377,7 +377,7 @@ void Session::on_bind(const Element& iq)
     Element result = proto::make_result(iq);
     result.add_child("bind", std::string(proto::ns::bind)).add_child("jid", std::string(proto::ns::bind)).add_text(jid_->full());
     reply(result);
-    spdlog::info("c2s {}: bound {}", remote_, jid_->full());
+    spdlog::info("c2s {}: bound {}", who_, jid_->full());
 }
 
 }  // namespace wl::server::c2s

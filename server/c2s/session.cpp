@@ -22,6 +22,12 @@ using proto::xml::StreamEvent;
 
 namespace {
 
+std::uint64_t next_session_id()
+{
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string random_id()
 {
     unsigned char bytes[12];
@@ -58,7 +64,8 @@ Session::Session(SessionContext& ctx, asio::any_io_executor strand, std::unique_
       watchdog_timer_(strand_),
       writer_timer_(strand_),
       flush_timer_(strand_),
-      remote_(transport_->remote_address())
+      remote_(transport_->remote_address()),
+      who_("s" + std::to_string(next_session_id()) + " " + remote_)
 {
     if (transport_->framing() == proto::xml::Framing::stream)
         write_ctx_ = {std::string(proto::ns::client), {{"stream", std::string(proto::ns::stream)}}};
@@ -82,7 +89,7 @@ bool Session::deliver(std::shared_ptr<const Element> stanza)
     asio::post(strand_, [self = shared_from_this(), stanza = std::move(stanza)]() {
         if (self->closing_.load()) return;
         if (self->queue_.size() >= self->ctx_.config.limits.max_send_queue) {
-            spdlog::warn("c2s {} {}: send queue full ({} stanzas); closing", self->remote_,
+            spdlog::warn("c2s {} {}: send queue full ({} stanzas); closing", self->who_,
                          self->jid_ ? self->jid_->full() : "-", self->queue_.size());
             self->queue_.clear();
             self->fail(StreamCondition::resource_constraint, "the client does not read fast enough");
@@ -135,7 +142,7 @@ void Session::fail(StreamCondition condition, std::string text)
     auto level = condition == StreamCondition::system_shutdown || condition == StreamCondition::conflict
         ? spdlog::level::info
         : spdlog::level::warn;
-    spdlog::log(level, "c2s {} {}: stream error {}{}{}", remote_, jid_ ? jid_->full() : "-",
+    spdlog::log(level, "c2s {} {}: stream error {}{}{}", who_, jid_ ? jid_->full() : "-",
                 proto::name(condition), text.empty() ? "" : ": ", text);
     if (!header_sent_) {
         Element header("stream", std::string(proto::ns::stream));
@@ -172,7 +179,7 @@ asio::awaitable<void> Session::run()
     auto self = shared_from_this();
     asio::co_spawn(strand_, [self]() { return self->write_loop(); }, asio::detached);
     asio::co_spawn(strand_, [self]() { return self->watchdog(); }, asio::detached);
-    spdlog::debug("c2s {}: connected{}", remote_, options_.direct_tls ? " (direct TLS)" : "");
+    spdlog::debug("c2s {}: connected{}", who_, options_.direct_tls ? " (direct TLS)" : "");
     try {
         if (options_.over_address_cap) {
             if (!options_.direct_tls)
@@ -189,9 +196,9 @@ asio::awaitable<void> Session::run()
         }
     } catch (const boost::system::system_error& e) {
         if (e.code() != asio::error::operation_aborted && e.code() != asio::error::connection_reset)
-            spdlog::debug("c2s {} {}: connection ended: {}", remote_, jid_ ? jid_->full() : "-", e.what());
+            spdlog::debug("c2s {} {}: connection ended: {}", who_, jid_ ? jid_->full() : "-", e.what());
     } catch (const std::exception& e) {
-        spdlog::error("c2s {} {}: internal error: {}", remote_, jid_ ? jid_->full() : "-", e.what());
+        spdlog::error("c2s {} {}: internal error: {}", who_, jid_ ? jid_->full() : "-", e.what());
         fail(StreamCondition::internal_server_error, {});
     }
     writer_paused_ = false;
@@ -219,7 +226,7 @@ asio::awaitable<void> Session::run()
     writer_timer_.cancel();
     ctx_.connections.untrack(this);
     if (options_.counted) ctx_.connections.remove(remote_);
-    spdlog::info("c2s {} {}: closed", remote_, jid_ ? jid_->full() : "-");
+    spdlog::info("c2s {} {}: closed", who_, jid_ ? jid_->full() : "-");
 }
 
 asio::awaitable<void> Session::read_loop()
@@ -234,7 +241,7 @@ asio::awaitable<void> Session::read_loop()
             if (!on_stream_open(event->element)) co_return;
             break;
         case StreamEvent::Kind::close:
-            spdlog::debug("c2s {} {}: the client closed the stream", remote_, jid_ ? jid_->full() : "-");
+            spdlog::debug("c2s {} {}: the client closed the stream", who_, jid_ ? jid_->full() : "-");
             co_return;
         case StreamEvent::Kind::stanza:
             if (awaiting_header_) {
@@ -311,7 +318,7 @@ asio::awaitable<void> Session::write_loop()
         }
         co_await transport_->shutdown();
     } catch (const boost::system::system_error& e) {
-        spdlog::debug("c2s {}: write failed: {}", remote_, e.what());
+        spdlog::debug("c2s {}: write failed: {}", who_, e.what());
         transport_->close();
     }
     writing_ = false;

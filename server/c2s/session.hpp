@@ -128,6 +128,9 @@ private:
     std::atomic<bool> available_{false};
     std::atomic<int> priority_{0};
     std::string remote_;
+    // "s17 192.0.2.1": the session's id (unique in the process) and its peer's address, at
+    // the head of each of its log lines, so that one session's lines can be picked out.
+    std::string who_;
 };
 
 }  // namespace wl::server::c2s

@@ -123,7 +123,7 @@ void Session::on_bound_stanza(Element stanza)
             available_.store(false);
         }
     }
-    spdlog::debug("c2s {}: stanza <{}/> to {}", jid_->full(), stanza.name(), stanza.attr_or("to", "(account)"));
+    spdlog::debug("c2s {} {}: stanza <{}/> to {}", who_, jid_->full(), stanza.name(), stanza.attr_or("to", "(account)"));
     ctx_.router.route(std::move(stanza));
     if (first_available) ctx_.router.session_available(*jid_);
 }
@@ -189,7 +189,7 @@ asio::awaitable<void> Session::on_register(const Element& iq)
     if (!status) reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::not_acceptable,
                                                                             "the password is not acceptable")));
     else if (*status == storage::CreateAccountStatus::created) {
-        spdlog::info("c2s {}: registered {}", remote_, jid->bare_str());
+        spdlog::info("c2s {}: registered {}", who_, jid->bare_str());
         reply(proto::make_result(iq));
     } else {
         reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::conflict)));

@@ -17,6 +17,7 @@
 #include "proto/jid.hpp"
 #include "proto/sasl/scram.hpp"
 #include "server/db_await.hpp"
+#include "server/http/openapi.hpp"
 #include "server/http/server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -407,6 +408,11 @@ public:
         co_return json_response(Status::accepted, json{{"reconciling", started}}.dump());
     }
 
+    asio::awaitable<Response> openapi(const Request&, const PathParams&)
+    {
+        co_return json_response(Status::ok, std::string(openapi_document()));
+    }
+
 private:
     const Config& config_;
     storage::DbExecutor& db_;
@@ -441,6 +447,7 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::get, "/v1/accounts/{jid}/waitlist", guarded(api, &AdminApi::waitlist));
     http.add_route(Verb::get, "/v1/partners", guarded(api, &AdminApi::partners));
     http.add_route(Verb::post, "/v1/partners/reconcile", guarded(api, &AdminApi::reconcile));
+    http.add_route(Verb::get, "/v1/openapi.json", guarded(api, &AdminApi::openapi));
 }
 
 }  // namespace wl::server::http

@@ -67,7 +67,6 @@ public:
         claimed_ = &r.gauge("waitlistd_jobs", jobs_help, {{"state", "claimed"}});
         jobs_total_ = &r.gauge("waitlistd_jobs_total", "Jobs in the queue, every state.");
         accounts_ = &r.gauge("waitlistd_accounts", "Accounts in the database.");
-        cluster_sessions_ = &r.gauge("waitlistd_cluster_sessions", "Sessions of every node, per the database.");
         store_up_ = &r.gauge("waitlistd_store_up", "1 if the last read of the store's figures succeeded.");
     }
 
@@ -98,7 +97,6 @@ public:
         claimed_->set(static_cast<double>(s->jobs_claimed));
         jobs_total_->set(static_cast<double>(s->jobs_total));
         accounts_->set(static_cast<double>(s->accounts));
-        cluster_sessions_->set(static_cast<double>(s->sessions));
     }
 
 private:
@@ -108,7 +106,7 @@ private:
     bool has_value_ = false;
     std::chrono::steady_clock::time_point fetched_;
     Gauge *waiting_, *found_, *not_found_, *timed_out_, *due_, *parked_, *claimed_, *jobs_total_, *accounts_,
-        *cluster_sessions_, *store_up_;
+        *store_up_;
 };
 
 }  // namespace

@@ -16,9 +16,10 @@ build_fuzzer() {
     shift
     mkdir -p "$work/seeds" "$work/corpus" || fail "cannot create $work"
     # The same expat feature test as proto/meson.build.
-    local expat_args=()
-    grep -q XML_SetReparseDeferralEnabled /usr/include/expat.h && expat_args=(-DWL_HAVE_XML_REPARSE_DEFERRAL)
-    clang++-14 "${expat_args[@]}" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    # (POSIX sh: the runners are /bin/sh scripts, so no arrays.)
+    expat_define=
+    grep -q XML_SetReparseDeferralEnabled /usr/include/expat.h && expat_define=-DWL_HAVE_XML_REPARSE_DEFERRAL
+    clang++-14 $expat_define -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -I"$src" "$@" -o "$bin" || fail "building the fuzz target failed"
 }
 

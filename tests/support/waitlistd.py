@@ -26,6 +26,16 @@ import urllib.parse
 from free_port import free_port  # noqa: F401 - also for the harnesses that import it from here
 
 
+def archive_log(log_path, name):
+    """Keeps a copy of a server's log in $WL_TEST_LOG_DIR (meson sets it for every test), where
+    the last integration test reads the logs of the whole run for personal data."""
+    target = os.environ.get('WL_TEST_LOG_DIR')
+    if not target or not os.path.exists(log_path):
+        return
+    os.makedirs(target, exist_ok=True)
+    shutil.copyfile(log_path, os.path.join(target, name + '.log'))
+
+
 def port_answers(port, timeout=1.0):
     try:
         socket.create_connection(('127.0.0.1', port), timeout=timeout).close()
@@ -177,6 +187,7 @@ class Waitlistd:
         self.stop()
         if self._log:
             self._log.close()
+        archive_log(self.log_path, os.path.basename(self.dir))
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

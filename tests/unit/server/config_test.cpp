@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/config.hpp"
+#include "server/config_print.hpp"
 
 using namespace wl::server;
 
@@ -52,6 +53,7 @@ max_stanza_bytes = 10
 idle_timeout = "5m"
 [log]
 level = "chatty"
+format = "xml"
 )");
     CHECK_FALSE(r.config);
     CHECK(has_error(r, "c2s.listen[1]: 'abc' is not host:port"));
@@ -63,6 +65,7 @@ level = "chatty"
     CHECK(has_error(r, "waitlist.serves.fax: unknown scheme"));
     CHECK(has_error(r, "limits.max_stanza_bytes: 10 is out of range"));
     CHECK(has_error(r, "log.level: 'chatty'"));
+    CHECK(has_error(r, "log.format: 'xml' is not one of text, json"));
     CHECK_FALSE(has_error(r, "limits.idle_timeout"));
 }
 
@@ -198,4 +201,38 @@ TEST_CASE("c2s.tls_record_layer is \"own\" by default, takes \"openssl\" and ref
     r = load_config_string(base + "tls_record_layer = \"kernel\"\n");
     CHECK_FALSE(r.config);
     CHECK(has_error(r, "c2s.tls_record_layer: 'kernel' is not \"own\" or \"openssl\""));
+}
+
+TEST_CASE("the printed configuration shows every default, hides the secrets, and loads back to itself")
+{
+    auto r = load_config_string(R"(domain = "example.test"
+[storage]
+backend = "postgresql"
+dsn = "host=db user=wl password=hunter2 dbname=wl"
+[s2s]
+dialback_secret = "dialback-hush"
+[s2s.routes]
+"partner.example" = "127.0.0.1:5269"
+[http]
+listen = ["127.0.0.1:5280"]
+admin_token = "token-hush"
+[[partners]]
+domain = "partner.example"
+serves = { tel = ["+33"] }
+)");
+    REQUIRE(r.config);
+    const std::string printed = wl::server::print_config(*r.config);
+    for (const char* line : {"push_type = \"normal\"", "partner_timeout = \"10s\"", "retry_period = \"1h\"",
+                             "max_stanza_bytes = 65536", "idle_timeout = \"10m\"", "format = \"text\"",
+                             "require_tls = true", "tls_record_layer = \"own\"", "channel_binding = true", "host_lookup = \"hosts-then-dns\"", "admin_token = \"[redacted]\"", "dialback_secret = \"[redacted]\"",
+                             "dsn = \"host=db user=wl password=[redacted] dbname=wl\"", "[[partners]]",
+                             "\"partner.example\" = \"127.0.0.1:5269\""}) {
+        INFO(line);
+        CHECK(printed.find(line) != std::string::npos);
+    }
+    for (const char* secret : {"hunter2", "dialback-hush", "token-hush"}) CHECK(printed.find(secret) == std::string::npos);
+    auto again = load_config_string(printed);
+    INFO(printed);
+    REQUIRE(again.errors.empty());
+    CHECK(wl::server::print_config(*again.config) == printed);
 }
