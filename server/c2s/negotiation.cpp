@@ -10,7 +10,7 @@
 #include "proto/sasl/plain.hpp"
 #include "proto/stanza.hpp"
 #include "server/c2s/session.hpp"
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/log.hpp"
 
 namespace wl::server::c2s {
@@ -279,7 +279,7 @@ asio::awaitable<std::optional<sasl::ScramCredentials>> Session::lookup_credentia
     auto work = [bare = jid->bare_str(), mech = storage_mechanism(hash)](storage::Store& store) {
         return store.get_credential(bare, mech);
     };
-    auto result = co_await db_call(ctx_.db, work);
+    auto result = co_await async::db_call(ctx_.db, work);
     auto& stored = result.get();  // rethrows a storage failure
     if (!stored) co_return std::nullopt;
     sasl::ScramCredentials credentials;

@@ -5,6 +5,7 @@
 #include "net_helpers.hpp"
 
 using namespace wl::federation;
+namespace asio = boost::asio;
 
 namespace {
 
