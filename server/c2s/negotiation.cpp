@@ -3,8 +3,8 @@
 #include <utility>  // Boost 1.74's Asio needs it first
 #include <boost/asio/use_awaitable.hpp>
 
-#include <openssl/rand.h>
 
+#include "server/c2s/random_token.hpp"
 #include "proto/base64.hpp"
 #include "proto/ns.hpp"
 #include "proto/sasl/plain.hpp"
@@ -22,19 +22,6 @@ using proto::StreamCondition;
 using proto::xml::Element;
 
 namespace {
-
-std::string random_token(std::size_t bytes)
-{
-    std::string raw(bytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), int(bytes));
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : raw) {
-        out += hex[b >> 4];
-        out += hex[b & 15];
-    }
-    return out;
-}
 
 Element sasl_element(std::string_view name, std::string_view data)
 {

@@ -10,6 +10,7 @@
 
 #include "proto/xml/element.hpp"
 #include "server/config.hpp"
+#include "server/jobs/dispatcher.hpp"
 #include "storage/db_executor.hpp"
 #include "storage/types.hpp"
 
@@ -30,7 +31,10 @@ std::string describe_error(const proto::xml::Element& error_iq);
 
 // A job whose payload this version cannot read (written by a newer one, or damaged): kept
 // for an operator, out of the way.
-inline constexpr auto unreadable_payload_wait = std::chrono::hours(24);
+inline JobOutcome unreadable_payload()
+{
+    return JobOutcome::retry_at(storage::Clock::now() + std::chrono::hours(24), "unreadable payload");
+}
 
 // Deletes a job whose IQ was settled (its guard is no longer needed).
 boost::asio::awaitable<void> complete_job(storage::DbExecutor& db, const std::int64_t& job_id);

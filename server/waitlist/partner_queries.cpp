@@ -185,8 +185,7 @@ bool PartnerQueries::on_answer(const Element& iq, const Jid& from) { return trac
 asio::awaitable<JobOutcome> PartnerQueries::run_query(const storage::Job& job)
 {
     auto payload = storage::decode_partner_query(job.payload);
-    if (!payload)
-        co_return JobOutcome::retry_at(storage::Clock::now() + unreadable_payload_wait, "unreadable payload");
+    if (!payload) co_return unreadable_payload();
     if (!directory_.is_partner(job.target)) {
         // The partner left the list since the item was added: it is never asked, and its
         // query ends as a refusal would.
@@ -221,8 +220,7 @@ JobOutcome PartnerQueries::send_to_partner(Pending pending, codec::WaitlistItem 
 asio::awaitable<JobOutcome> PartnerQueries::run_remove(const storage::Job& job)
 {
     auto payload = storage::decode_partner_remove(job.payload);
-    if (!payload)
-        co_return JobOutcome::retry_at(storage::Clock::now() + unreadable_payload_wait, "unreadable payload");
+    if (!payload) co_return unreadable_payload();
     if (!directory_.is_partner(job.target)) {
         spdlog::warn("waitlist: not sending a remove to {}, which is no longer a permitted partner", job.target);
         co_return JobOutcome::done();

@@ -99,8 +99,7 @@ asio::awaitable<JobOutcome> PartnerRequests::run_push(const storage::Job& job)
 {
     auto payload = storage::decode_partner_push(job.payload);
     auto contact = payload ? Jid::parse(payload->jid) : std::nullopt;
-    if (!payload || !contact)
-        co_return JobOutcome::retry_at(storage::Clock::now() + unreadable_payload_wait, "unreadable payload");
+    if (!payload || !contact) co_return unreadable_payload();
     auto requester = Jid::parse(job.target);
     if (!requester || !queries_->is_permitted(*requester)) {
         if (requester && !queries_->directory().undiscovered().empty()) {
