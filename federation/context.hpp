@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/config.hpp"
 #include "federation/resolver.hpp"
 #include "federation/stats.hpp"

@@ -20,7 +20,7 @@
 #include <memory>
 #include <vector>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/config.hpp"
 #include "federation/stats.hpp"
 #include "proto/xml/element.hpp"

@@ -5,7 +5,7 @@
 
 #include "federation/bounce.hpp"
 #include "federation/s2s_out.hpp"
-#include "federation/spawn.hpp"
+#include "federation/async/spawn.hpp"
 #include "federation/stanza_ns.hpp"
 #include "proto/ns.hpp"
 
@@ -32,7 +32,7 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
         auto link = std::make_shared<Link>(ctx_->executor);
         link->key = key;
         it = links_.emplace(key, link).first;
-        spawn_detached(ctx_->executor, "s2s out: a stream",
+        async::spawn_detached(ctx_->executor, "s2s out: a stream",
                        [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->run(link); });
     }
     auto& link = *it->second;
@@ -107,7 +107,7 @@ asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
     link->queue.clear();
     link->last_used = Clock::now();
     if (stopping_) link->stream->close();
-    spawn_detached(ctx_->executor, "s2s out: idle watch",
+    async::spawn_detached(ctx_->executor, "s2s out: idle watch",
                    [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->watch_idle(link); });
 
     // The receiving server sends nothing but the end of the stream (or an error) here.

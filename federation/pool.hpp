@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/context.hpp"
 #include "federation/failure.hpp"
 #include "federation/xml_stream.hpp"
@@ -51,7 +51,7 @@ private:
         std::string reason;
     };
 
-    // By reference: the detached lambda that awaits them owns the Link (federation/spawn.hpp).
+    // By reference: the detached lambda that awaits them owns the Link (federation/async/spawn.hpp).
     asio::awaitable<void> run(const std::shared_ptr<Link>& link);
     asio::awaitable<void> watch_idle(const std::shared_ptr<Link>& link);
     void write(Link& link, const proto::xml::Element& stanza);

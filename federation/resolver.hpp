@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/targets.hpp"
 
 namespace wl::federation {

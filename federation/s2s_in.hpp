@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/context.hpp"
 #include "federation/xml_stream.hpp"
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/context.hpp"
 #include "federation/xml_stream.hpp"
 

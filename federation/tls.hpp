@@ -9,7 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/config.hpp"
 
 namespace wl::federation {

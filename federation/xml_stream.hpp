@@ -11,7 +11,7 @@
 
 #include <boost/asio/ssl/stream.hpp>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 #include "federation/failure.hpp"
 #include "proto/error.hpp"
 #include "proto/xml/element.hpp"

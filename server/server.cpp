@@ -10,6 +10,7 @@
 
 #include <thread>
 
+#include "federation/async/threads.hpp"
 #include "server/iq/handlers.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
@@ -101,7 +102,6 @@ void Server::begin_shutdown()
 
 void Server::run(std::size_t threads)
 {
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     asio::signal_set signals(io_, SIGINT, SIGTERM);
     signals.async_wait([this](const boost::system::error_code& ec, int signo) {
         if (ec) return;
@@ -109,11 +109,9 @@ void Server::run(std::size_t threads)
         stop();
     });
     for (auto& l : listeners_) l->start();
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     spdlog::info("waitlistd serving {} on {} threads", config_.domain, threads);
-    std::vector<std::thread> pool;
-    for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([this]() { io_.run(); });
-    io_.run();
-    for (auto& t : pool) t.join();
+    async::run_on_threads(io_, threads);
     spdlog::info("waitlistd stopped");
 }
 

@@ -204,6 +204,14 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
     for (const auto& r : rows) line(r);
 }
 
+// Ends the line an account or URI change printed: who among the waiting users will be told.
+void print_told(const json& j)
+{
+    std::size_t told = j.value("waiting_users_told", std::size_t{0});
+    if (told > 0) std::cout << "; " << told << " waiting user" << (told == 1 ? "" : "s") << " will be told";
+    std::cout << "\n";
+}
+
 int account_add(Client& client, const std::vector<std::string>& args)
 {
     // args: JID --password PW [--uri URI]...
@@ -228,9 +236,7 @@ int account_add(Client& client, const std::vector<std::string>& args)
     auto j = body_of(reply);
     std::size_t n = j.value("uris", json::array()).size();
     std::cout << "created account " << text_of(j, "jid") << " with " << n << " uri" << (n == 1 ? "" : "s");
-    std::size_t told = j.value("waiting_users_told", std::size_t{0});
-    if (told > 0) std::cout << "; " << told << " waiting user" << (told == 1 ? "" : "s") << " will be told";
-    std::cout << "\n";
+    print_told(j);
     return 0;
 }
 
@@ -274,9 +280,7 @@ int uri_add(Client& client, const std::vector<std::string>& args)
         return 0;
     }
     std::cout << "added " << text_of(j, "uri") << " to " << text_of(j, "jid");
-    std::size_t told = j.value("waiting_users_told", std::size_t{0});
-    if (told > 0) std::cout << "; " << told << " waiting user" << (told == 1 ? "" : "s") << " will be told";
-    std::cout << "\n";
+    print_told(j);
     return 0;
 }
 

@@ -50,6 +50,9 @@ struct DbResult<void> {
 class DbExecutor {
  public:
   using Task = std::function<void(Store&)>;
+  /// What submit() hands `done` for `work` (async::db_call awaits it).
+  template <class Work>
+  using ResultOf = DbResult<std::invoke_result_t<Work&, Store&>>;
 
   /// Starts `threads` database threads (0: store.max_concurrency()). `store` must outlive
   /// the executor.

@@ -99,12 +99,8 @@ class Store {
                                       std::chrono::milliseconds lease) = 0;
   /// The job is done: it is deleted. False if it no longer exists.
   virtual bool complete_job(std::int64_t job_id) = 0;
-  /// The attempt failed: release the claim, run again at `next_run`, remember the error.
-  virtual bool fail_job(std::int64_t job_id, TimePoint next_run, const std::string& error) = 0;
-  /// A push for a user without any session: keep it, unclaimed, until the user logs in.
-  virtual bool park_job(std::int64_t job_id) = 0;
-  /// Many jobs' outcomes in one transaction, each as complete_job, park_job or fail_job
-  /// would record it: the job dispatcher's way, so that a fan-out of K pushes costs K/batch
+  /// Many jobs' outcomes in one transaction (JobOutcomeRecord: done, parked for the user's
+  /// next login, or failed to run again at next_run with its error): the job dispatcher's way, so that a fan-out of K pushes costs K/batch
   /// commits rather than K. Returns how many of the jobs still existed (one gone is skipped).
   /// All or nothing: if it throws, nothing is recorded, and the claims running out bring the
   /// jobs back (delivery stays at least once).

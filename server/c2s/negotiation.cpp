@@ -3,17 +3,17 @@
 #include <utility>  // Boost 1.74's Asio needs it first
 #include <boost/asio/use_awaitable.hpp>
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <vector>
 
+#include "server/c2s/random_token.hpp"
 #include "proto/base64.hpp"
 #include "proto/ns.hpp"
 #include "proto/sasl/plain.hpp"
 #include "proto/stanza.hpp"
 #include "server/c2s/session.hpp"
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/log.hpp"
 
 namespace wl::server::c2s {
@@ -25,19 +25,6 @@ using proto::StreamCondition;
 using proto::xml::Element;
 
 namespace {
-
-std::string random_token(std::size_t bytes)
-{
-    std::string raw(bytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), int(bytes));
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : raw) {
-        out += hex[b >> 4];
-        out += hex[b & 15];
-    }
-    return out;
-}
 
 Element sasl_element(std::string_view name, std::string_view data)
 {
@@ -317,7 +304,7 @@ asio::awaitable<std::optional<sasl::ScramCredentials>> Session::lookup_credentia
     auto work = [bare = jid->bare_str(), mech = storage_mechanism(hash)](storage::Store& store) {
         return store.get_credential(bare, mech);
     };
-    auto result = co_await db_call(ctx_.db, work);
+    auto result = co_await async::db_call(ctx_.db, work);
     auto& stored = result.get();  // rethrows a storage failure
     if (!stored) co_return std::nullopt;
     sasl::ScramCredentials credentials;

@@ -6,8 +6,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <openssl/rand.h>
 
+#include "server/c2s/random_token.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
@@ -26,19 +26,6 @@ std::uint64_t next_session_id()
 {
     static std::atomic<std::uint64_t> next{1};
     return next.fetch_add(1, std::memory_order_relaxed);
-}
-
-std::string random_id()
-{
-    unsigned char bytes[12];
-    RAND_bytes(bytes, sizeof bytes);
-    static const char hex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id += hex[b >> 4];
-        id += hex[b & 15];
-    }
-    return id;
 }
 
 // How long a closing stream may take to flush its last bytes before the socket is cut.
@@ -147,7 +134,7 @@ void Session::fail(StreamCondition condition, std::string text)
     if (!header_sent_) {
         Element header("stream", std::string(proto::ns::stream));
         header.set_attr("from", ctx_.router.domain().domain());
-        header.set_attr("id", stream_id_.empty() ? random_id() : stream_id_);
+        header.set_attr("id", stream_id_.empty() ? random_token(12) : stream_id_);
         header.set_attr("version", "1.0");
         if (transport_->framing() == proto::xml::Framing::stream) {
             send_raw(proto::xml::open_stream_tag(header, write_ctx_));

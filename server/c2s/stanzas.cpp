@@ -9,7 +9,7 @@
 #include "proto/sasl/scram.hpp"
 #include "proto/stanza.hpp"
 #include "server/c2s/session.hpp"
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 
@@ -179,7 +179,7 @@ asio::awaitable<void> Session::on_register(const Element& iq)
         }
         return std::optional<storage::CreateAccountStatus>(store.create_account(account).status);
     };
-    auto result = co_await db_call(ctx_.db, work);
+    auto result = co_await async::db_call(ctx_.db, work);
     if (closing_.load()) co_return;
     if (!result.ok()) {
         reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::internal_server_error)));

@@ -16,7 +16,7 @@
 #include "proto/contact_uri.hpp"
 #include "proto/jid.hpp"
 #include "proto/sasl/scram.hpp"
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/http/openapi.hpp"
 #include "server/http/server.hpp"
 #include "server/log.hpp"
@@ -133,11 +133,11 @@ public:
     }
 
     // Runs `work` on a database thread; a database failure becomes 503. `work` is a named
-    // local of the caller (see db_await.hpp: g++ 12 and by-value coroutine arguments).
+    // local of the caller (see federation/async/await_answer.hpp: g++ 12 and by-value coroutine arguments).
     template <class Work>
     asio::awaitable<Checked<std::invoke_result_t<Work&, storage::Store&>>> db(Work& work)
     {
-        auto result = co_await db_call(db_, work);
+        auto result = co_await async::db_call(db_, work);
         if (result.ok()) co_return std::move(*result.value);
         try {
             std::rethrow_exception(result.error);

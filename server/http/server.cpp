@@ -16,7 +16,7 @@
 
 #include "server/log.hpp"
 #include "server/metrics.hpp"
-#include "server/spawn.hpp"
+#include "federation/async/spawn.hpp"
 
 namespace wl::server::http {
 
@@ -198,7 +198,7 @@ void HttpServer::start()
     for (std::size_t i = 0; i < acceptors_.size(); ++i) {
         spdlog::info("http {}: listening", acceptors_[i].local_endpoint().address().to_string() + ":" +
                                                std::to_string(acceptors_[i].local_endpoint().port()));
-        spawn_detached(accept_strand_, "http: accept loop",
+        async::spawn_detached(accept_strand_, "http: accept loop",
                        [self = shared_from_this(), i]() -> asio::awaitable<void> { co_await self->accept_loop(i); });
     }
 }
@@ -261,7 +261,7 @@ asio::awaitable<void> HttpServer::accept_loop(std::size_t index)
             connections_.emplace(conn.get(), conn);
         }
         auto executor = conn->stream.get_executor();
-        spawn_detached(executor, "http: a connection",
+        async::spawn_detached(executor, "http: a connection",
                        [self, conn]() -> asio::awaitable<void> { co_await self->serve(conn); });
     }
 }

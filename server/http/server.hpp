@@ -115,7 +115,7 @@ private:
     class Connection;
 
     boost::asio::awaitable<void> accept_loop(std::size_t index);
-    // By reference: the detached lambda that awaits it owns the connection (federation/spawn.hpp).
+    // By reference: the detached lambda that awaits it owns the connection (federation/async/spawn.hpp).
     boost::asio::awaitable<void> serve(const std::shared_ptr<Connection>& conn);
     boost::asio::awaitable<Response> dispatch(const Request& request);
     void forget(Connection* conn);

@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <climits>
 
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/log.hpp"
-#include "server/spawn.hpp"
+#include "federation/async/spawn.hpp"
 
 namespace wl::server {
 
@@ -33,7 +33,6 @@ JobDispatcher::~JobDispatcher() { stopping_ = true; }
 
 void JobDispatcher::set_handler(storage::JobKind kind, JobHandler handler) { handlers_[kind] = std::move(handler); }
 
-void JobDispatcher::set_fallback(std::function<JobOutcome(const Job&)> fallback) { fallback_ = std::move(fallback); }
 
 void JobDispatcher::set_reachable_filter(ReachableFilter filter) { reachable_ = std::move(filter); }
 
@@ -47,7 +46,7 @@ std::string JobDispatcher::default_node_id()
 void JobDispatcher::start()
 {
     if (started_.exchange(true)) return;
-    spawn_detached(strand_, "jobs: dispatcher loop", [this]() -> asio::awaitable<void> { co_await loop(); });
+    async::spawn_detached(strand_, "jobs: dispatcher loop", [this]() -> asio::awaitable<void> { co_await loop(); });
 }
 
 void JobDispatcher::wake()
@@ -68,7 +67,7 @@ void JobDispatcher::stop()
 void JobDispatcher::run_parked(const std::string& owner)
 {
     if (stopping_) return;
-    spawn_detached(strand_, "jobs: parked pushes", [this, owner]() -> asio::awaitable<void> {
+    async::spawn_detached(strand_, "jobs: parked pushes", [this, owner]() -> asio::awaitable<void> {
         co_await parked_round(owner);
     });
 }
@@ -82,7 +81,7 @@ asio::awaitable<void> JobDispatcher::loop()
         auto work = [node = options_.node_id, n = options_.batch, lease = options_.lease](Store& s) {
             return s.claim_jobs(node, n, lease);
         };
-        auto claim = co_await db_call(db_, work);
+        auto claim = co_await async::db_call(db_, work);
         if (claim.ok()) {
             claimed = claim.value->size();
             if (claimed > 0) co_await run_batch(*claim.value, true);
@@ -109,7 +108,7 @@ asio::awaitable<void> JobDispatcher::parked_round(const std::string& owner)
     auto work = [owner, node = options_.node_id, lease = options_.lease](Store& s) {
         return s.take_parked_pushes(owner, node, lease);
     };
-    auto taken = co_await db_call(db_, work);
+    auto taken = co_await async::db_call(db_, work);
     if (!taken.ok()) {
         try {
             std::rethrow_exception(taken.error);
@@ -167,7 +166,7 @@ asio::awaitable<std::size_t> JobDispatcher::run_batch(const std::vector<Job>& jo
     // jobs come back (at least once, as before).
     std::size_t recorded = 0;
     auto work = [&outcomes](Store& s) { return s.record_job_outcomes(outcomes); };
-    auto written = co_await db_call(db_, work);
+    auto written = co_await async::db_call(db_, work);
     if (written.ok()) {
         recorded = *written.value;
     } else {

@@ -73,12 +73,9 @@ public:
     JobDispatcher& operator=(const JobDispatcher&) = delete;
 
     // The handler for one kind; before start(). A claimed job of a kind without a handler
-    // is released with fallback_outcome (see set_fallback) so that another node, or a later
-    // version of this one, can take it.
+    // is released to run again after retry_after ("no handler on this node"), so that
+    // another node, or a later version of this one, can take it.
     void set_handler(storage::JobKind kind, JobHandler handler);
-    // What to do with a job whose kind has no handler here; the default retries after
-    // retry_after with the error "no handler on this node".
-    void set_fallback(std::function<JobOutcome(const storage::Job&)> fallback);
     // Which of these push targets (bare JIDs, sorted, distinct) can take a push now. After
     // parking pushes the dispatcher asks once more and runs the parked pushes of targets
     // that became reachable meanwhile: a login between the delivery attempt and the park
@@ -106,7 +103,7 @@ private:
     boost::asio::awaitable<void> parked_round(const std::string& owner);
     // Runs the jobs and records their outcomes; returns how many outcomes were recorded.
     // Arguments by reference: g++ 12 may destroy a by-value coroutine argument twice when
-    // the call sits in a co_await expression (see server/db_await.hpp).
+    // the call sits in a co_await expression (see federation/async/await_answer.hpp).
     boost::asio::awaitable<std::size_t> run_batch(const std::vector<storage::Job>& jobs, bool recheck_parked);
     boost::asio::awaitable<JobOutcome> run_one(const storage::Job& job);
 

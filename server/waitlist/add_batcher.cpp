@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 
 namespace wl::server::waitlist {
 
@@ -109,7 +109,7 @@ AddBatcher::AddBatcher(storage::DbExecutor& db) : AddBatcher(db, 256, std::max<s
 
 asio::awaitable<Result> AddBatcher::add(const storage::NewItem& item)
 {
-    // The batch's thread answers; this coroutine resumes on its own executor (db_await.hpp).
+    // The batch's thread answers; this coroutine resumes on its own executor (federation/async/await_answer.hpp).
     auto start = [this, &item](std::function<void(Result)> answer) {
         bool submit = false;
         {
@@ -122,7 +122,7 @@ asio::awaitable<Result> AddBatcher::add(const storage::NewItem& item)
         }
         if (submit) state_->submit();
     };
-    co_return co_await await_answer<Result>(start);
+    co_return co_await async::await_answer<Result>(start);
 }
 
 }  // namespace wl::server::waitlist

@@ -2,8 +2,8 @@
 // Group commit of the waiting list adds: the adds that arrive while a batch is being
 // written wait together and go into the next batch, one transaction for all of them
 // (Store::add_items). A lone add is written at once, as before; under load the commits
-// per second stop being the ceiling of the adds per second (DESIGN.md: "durable writes
-// batched so PostgreSQL commits are not the ceiling").
+// per second stop being the ceiling of the adds per second (durable writes are batched so
+// that PostgreSQL commits are not the ceiling).
 //
 // Each caller gets its own item's answer, and only after the batch's commit; an item the
 // database refuses fails alone (see Store::add_items). At most max_in_flight batches run at

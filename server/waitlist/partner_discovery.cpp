@@ -1,28 +1,21 @@
-// PartnerRole: finding the WaitingListService of a partner configured by its domain alone
+// PartnerQueries: finding the WaitingListService of a partner configured by its domain alone
 // (XEP-0130 §4.2, examples 22-27). jabber:iq:agents first, which implementations MUST
 // support (implementation note 5) and which names the service in one answer; then
 // disco#items on the domain and disco#info on each item. The service found may be on any
 // domain (implementation note 3).
-#include "server/waitlist/partner_role.hpp"
+#include "server/waitlist/partner_queries.hpp"
 
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 
 #include "proto/codec/agents.hpp"
 #include "proto/codec/disco.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
 #include "server/log.hpp"
-#include "server/spawn.hpp"
+#include "federation/async/spawn.hpp"
+#include "federation/async/timer.hpp"
 
 namespace wl::server::waitlist {
-
-namespace asio = boost::asio;
-namespace codec = proto::codec;
-using proto::Jid;
-using proto::xml::Element;
 
 namespace {
 
@@ -54,9 +47,9 @@ bool is_waitlist_service(const codec::DiscoInfo& info)
 
 }  // namespace
 
-asio::awaitable<std::optional<std::string>> PartnerRole::discover(const std::string& domain)
+asio::awaitable<std::optional<std::string>> PartnerQueries::discover(const std::string& domain)
 {
-    Element agents_iq = get_iq(service_, domain, proto::ns::agents);
+    Element agents_iq = get_iq(ctx_.service, domain, proto::ns::agents);
     auto answer = co_await request(domain, agents_iq);
     if (const Element* query = result_query(answer, proto::ns::agents)) {
         auto agents = codec::decode_agents(*query);
@@ -66,7 +59,7 @@ asio::awaitable<std::optional<std::string>> PartnerRole::discover(const std::str
                     co_return agent.jid.bare_str();
         }
     }
-    Element items_iq = get_iq(service_, domain, proto::ns::disco_items);
+    Element items_iq = get_iq(ctx_.service, domain, proto::ns::disco_items);
     answer = co_await request(domain, items_iq);
     const Element* query = result_query(answer, proto::ns::disco_items);
     if (!query) co_return std::nullopt;
@@ -77,7 +70,7 @@ asio::awaitable<std::optional<std::string>> PartnerRole::discover(const std::str
         if (item.jid.has_node() || !item.node.empty()) continue;  // users and nodes are not services
         if (++asked > max_disco_items) break;
         const std::string candidate = item.jid.bare_str();
-        Element info_iq = get_iq(service_, candidate, proto::ns::disco_info);
+        Element info_iq = get_iq(ctx_.service, candidate, proto::ns::disco_info);
         auto info_answer = co_await request(candidate, info_iq);
         if (const Element* info_query = result_query(info_answer, proto::ns::disco_info)) {
             auto info = codec::decode_disco_info(*info_query);
@@ -87,9 +80,9 @@ asio::awaitable<std::optional<std::string>> PartnerRole::discover(const std::str
     co_return std::nullopt;
 }
 
-asio::awaitable<void> PartnerRole::discover_partner(const std::string& key)
+asio::awaitable<void> PartnerQueries::discover_partner(const std::string& key)
 {
-    if (!directory_.begin_discovery(key, config_.waitlist.partner_timeout)) co_return;
+    if (!directory_.begin_discovery(key, ctx_.config.waitlist.partner_timeout)) co_return;
     std::optional<std::string> service;
     try {
         // A domain-only partner's key is its domain.
@@ -106,31 +99,28 @@ asio::awaitable<void> PartnerRole::discover_partner(const std::string& key)
     }
 }
 
-void PartnerRole::start_discovery(const std::vector<std::string>& keys)
+void PartnerQueries::start_discovery(const std::vector<std::string>& keys)
 {
     for (const auto& key : keys) {
         if (directory_.state(key) == PartnerDirectory::Discovery::discovering) continue;
-        spawn_detached(strand_, "waitlist: discovery",
+        async::spawn_detached(strand_, "waitlist: discovery",
                        [self = shared_from_this(), key]() -> asio::awaitable<void> {
                            co_await self->discover_partner(key);
                        });
     }
 }
 
-asio::awaitable<std::optional<std::string>> PartnerRole::resolve(const std::string& key)
+asio::awaitable<std::optional<std::string>> PartnerQueries::resolve(const std::string& key)
 {
     if (auto service = directory_.service_of(key)) co_return service;
     if (directory_.state(key) == PartnerDirectory::Discovery::discovering) {
         // Another coroutine is asking: wait for its outcome rather than asking twice.
-        asio::steady_timer tick(io_);
-        const auto give_up = std::chrono::steady_clock::now() + 3 * config_.waitlist.partner_timeout +
+        asio::steady_timer tick(ctx_.io);
+        const auto give_up = std::chrono::steady_clock::now() + 3 * ctx_.config.waitlist.partner_timeout +
                              std::chrono::seconds(1);
         while (directory_.state(key) == PartnerDirectory::Discovery::discovering &&
                std::chrono::steady_clock::now() < give_up) {
-            tick.expires_after(std::chrono::milliseconds(50));
-            boost::system::error_code ec;
-            co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) co_return std::nullopt;
+            if (!co_await async::sleep_for(tick, std::chrono::milliseconds(50))) co_return std::nullopt;
         }
         co_return directory_.service_of(key);
     }
@@ -138,14 +128,9 @@ asio::awaitable<std::optional<std::string>> PartnerRole::resolve(const std::stri
     co_return directory_.service_of(key);
 }
 
-asio::awaitable<void> PartnerRole::admit_after_discovery(const Element& iq, const Jid& from)
+asio::awaitable<void> PartnerQueries::discover_undiscovered()
 {
     for (const auto& key : directory_.undiscovered()) co_await discover_partner(key);
-    if (!is_permitted(from)) {
-        refuse(iq, from);
-        co_return;
-    }
-    co_await handle_request(iq, from.bare_str());
 }
 
 }  // namespace wl::server::waitlist

@@ -1,4 +1,4 @@
-// PartnerRole: reconciliation with a partner (DESIGN.md §3 durability, across providers).
+// PartnerQueries: reconciliation with a partner (durability across providers).
 //
 // Each side's database is durable, but a partner may restore its database from a backup,
 // or lose a request in an outage: it would then never push the contact's JID, and our user
@@ -6,24 +6,21 @@
 // WaitingList at a partner; we compare that list with our queries the partner acknowledged
 // and ask again for what it lost (Store::reconcile_partner_queries decides, in one
 // transaction). What the partner holds for nobody here is removed there.
-#include "server/waitlist/partner_role.hpp"
+#include "server/waitlist/partner_queries.hpp"
 
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "proto/codec/waitinglist.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 #include "server/log.hpp"
-#include "server/spawn.hpp"
+#include "federation/async/spawn.hpp"
+#include "federation/async/timer.hpp"
+#include "server/waitlist/requests.hpp"
 
 namespace wl::server::waitlist {
 
-namespace asio = boost::asio;
-namespace codec = proto::codec;
-using proto::xml::Element;
 using storage::Store;
 
 namespace {
@@ -44,22 +41,22 @@ std::vector<storage::HeldRequest> held_requests(const codec::Waitinglist& list, 
 
 }  // namespace
 
-std::vector<std::string> PartnerRole::start_reconcile(const std::string& partner)
+std::vector<std::string> PartnerQueries::start_reconcile(const std::string& partner)
 {
     std::vector<std::string> keys;
-    for (const auto& p : config_.partners)
+    for (const auto& p : ctx_.config.partners)
         if (partner.empty() || p.key() == partner) keys.push_back(p.key());
     for (const auto& key : keys) {
-        spawn_detached(strand_, "waitlist: reconciliation",
+        async::spawn_detached(strand_, "waitlist: reconciliation",
                        [self = shared_from_this(), key]() -> asio::awaitable<void> { co_await self->reconcile(key); });
     }
     return keys;
 }
 
-void PartnerRole::on_peer_up(const std::string& remote)
+void PartnerQueries::on_peer_up(const std::string& remote)
 {
-    if (config_.waitlist.reconcile_interval.count() <= 0) return;
-    for (const auto& p : config_.partners) {
+    if (ctx_.config.waitlist.reconcile_interval.count() <= 0) return;
+    for (const auto& p : ctx_.config.partners) {
         const std::string& key = p.key();
         const auto service = directory_.service_of(key);
         if (remote != key && (!service || remote != *service)) continue;
@@ -67,7 +64,7 @@ void PartnerRole::on_peer_up(const std::string& remote)
             std::lock_guard lock(mutex_);
             auto it = last_reconcile_.find(key);
             const auto now = std::chrono::steady_clock::now();
-            if (it != last_reconcile_.end() && now - it->second < 3 * config_.waitlist.partner_timeout) continue;
+            if (it != last_reconcile_.end() && now - it->second < 3 * ctx_.config.waitlist.partner_timeout) continue;
             last_reconcile_[key] = now;  // before the coroutine starts: the next event is close behind
         }
         spdlog::debug("waitlist: a stream with {} came up; reconciling with {}", remote, key);
@@ -75,29 +72,26 @@ void PartnerRole::on_peer_up(const std::string& remote)
     }
 }
 
-void PartnerRole::start_periodic_reconcile()
+void PartnerQueries::start_periodic_reconcile()
 {
-    const auto interval = config_.waitlist.reconcile_interval;
-    if (config_.partners.empty() || interval.count() <= 0) return;
-    spawn_detached(
+    const auto interval = ctx_.config.waitlist.reconcile_interval;
+    if (ctx_.config.partners.empty() || interval.count() <= 0) return;
+    async::spawn_detached(
         strand_, "waitlist: periodic reconciliation",
         [self = shared_from_this(), interval]() -> asio::awaitable<void> {
             // Soon after start (federation is up by then), then every interval. The timer
             // lives in this frame; io_context::stop() ends the wait at shutdown.
-            asio::steady_timer timer(self->io_);
+            asio::steady_timer timer(self->ctx_.io);
             auto delay = std::min<Duration>(interval, std::chrono::seconds(5));
             for (;;) {
-                timer.expires_after(delay);
-                boost::system::error_code ec;
-                co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                if (ec) co_return;
-                for (const auto& p : self->config_.partners) co_await self->reconcile(p.key());
+                if (!co_await async::sleep_for(timer, delay)) co_return;
+                for (const auto& p : self->ctx_.config.partners) co_await self->reconcile(p.key());
                 delay = interval;
             }
         });
 }
 
-asio::awaitable<void> PartnerRole::reconcile(const std::string& key)
+asio::awaitable<void> PartnerQueries::reconcile(const std::string& key)
 {
     {
         std::lock_guard lock(mutex_);
@@ -111,13 +105,7 @@ asio::awaitable<void> PartnerRole::reconcile(const std::string& key)
         }
         // Before the IQ: a query acked after this instant may be missing from the list.
         const auto asked_at = storage::Clock::now();
-        Element iq("iq", std::string(proto::ns::client));
-        iq.set_attr("type", "get");
-        iq.set_attr("from", service_.bare_str());
-        iq.set_attr("to", *service);
-        codec::Waitinglist retrieve;
-        retrieve.root = codec::WaitlistRoot::query;
-        iq.add_child(codec::encode(retrieve));
+        Element iq = waitinglist_iq(ctx_.service, *service, proto::IqType::get, {});
         auto answer = co_await request(*service, iq);
         if (!answer || answer->attr_or("type") != "result") {
             spdlog::warn("waitlist: reconciliation with {}: {} did not return its list ({})", key, *service,
@@ -130,10 +118,10 @@ asio::awaitable<void> PartnerRole::reconcile(const std::string& key)
             spdlog::warn("waitlist: reconciliation with {}: its list is unreadable", key);
             co_return;
         }
-        auto compare = [key, held = held_requests(*list, policy_), asked_at](Store& s) {
+        auto compare = [key, held = held_requests(*list, ctx_.policy), asked_at](Store& s) {
             return s.reconcile_partner_queries(key, held, asked_at);
         };
-        auto result = co_await db_call(db_, compare);
+        auto result = co_await async::db_call(ctx_.db, compare);
         if (!result.ok()) {
             std::rethrow_exception(result.error);
         }
@@ -141,7 +129,7 @@ asio::awaitable<void> PartnerRole::reconcile(const std::string& key)
         spdlog::info("waitlist: reconciled with {}: it holds {} request(s); of {} it acknowledged, {} asked again; "
                      "{} removed there, {} adopted",
                      key, list->items.size(), r.expected, r.resent, r.orphans, r.adopted);
-        if (r.resent > 0 || r.orphans > 0) dispatcher_.wake();
+        if (r.resent > 0 || r.orphans > 0) ctx_.dispatcher.wake();
     } catch (const std::exception& e) {
         spdlog::warn("waitlist: reconciliation with {} failed: {}", key, e.what());
     }

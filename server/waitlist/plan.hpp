@@ -9,8 +9,8 @@
 // its prefixes (e.g. tel = ["+1"]) and domains.
 //
 // A URI served here is never sent to partners. Otherwise a partner is asked when its own
-// serves list matches the URI, or when it declares no serves at all (DESIGN.md §6: "none =
-// ask for any URI not served here").
+// serves list matches the URI, or when it declares no serves at all (docs/configuration.md,
+// [[partners]] serves: none means any URI not served here).
 #include "proto/contact_uri.hpp"
 #include "server/config.hpp"
 #include "storage/types.hpp"

@@ -37,8 +37,6 @@ class SqlStore final : public Store {
   std::vector<Job> claim_jobs(const std::string& node_id, std::size_t limit,
                               std::chrono::milliseconds lease) override;
   bool complete_job(std::int64_t job_id) override;
-  bool fail_job(std::int64_t job_id, TimePoint next_run, const std::string& error) override;
-  bool park_job(std::int64_t job_id) override;
   std::size_t record_job_outcomes(const std::vector<JobOutcomeRecord>& outcomes) override;
   std::vector<Job> take_parked_pushes(const std::string& owner, const std::string& node_id,
                                       std::chrono::milliseconds lease) override;

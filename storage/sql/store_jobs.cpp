@@ -90,14 +90,6 @@ bool SqlStore::complete_job(std::int64_t job_id) {
   return in_tx([&](Tx& tx) { return delete_jobs(tx, {job_id}) == 1; });
 }
 
-bool SqlStore::fail_job(std::int64_t job_id, TimePoint next_run, const std::string& error) {
-  return in_tx([&](Tx& tx) { return retry_job(tx, job_id, to_ms(next_run), error); });
-}
-
-bool SqlStore::park_job(std::int64_t job_id) {
-  return in_tx([&](Tx& tx) { return park_jobs(tx, {job_id}) == 1; });
-}
-
 std::size_t SqlStore::record_job_outcomes(const std::vector<JobOutcomeRecord>& outcomes) {
   using Action = JobOutcomeRecord::Action;
   std::vector<std::int64_t> done;

@@ -99,7 +99,8 @@ TEST_CASE("two nodes taking one user's parked pushes at once take each push once
   StoreFixture f;
   for (int i = 0; i < 20; ++i)
     f.store().add_item(item("alice@sp.example", "tel:+3310000" + std::to_string(1000 + i), ask({})));
-  for (const auto& j : f.store().claim_jobs("node-a", 100, 30s)) f.store().park_job(j.id);
+  for (const auto& j : f.store().claim_jobs("node-a", 100, 30s))
+    f.store().record_job_outcomes({{j.id, JobOutcomeRecord::Action::park}});
   auto node_b = f.open();
   std::vector<Job> a, b;
   std::thread ta([&] { a = f.store().take_parked_pushes("alice@sp.example", "node-a", 30s); });

@@ -48,7 +48,7 @@ TEST_CASE("a failed job runs again at its next run time and keeps the error") {
   auto& s = f.store();
   queue_pushes(s, "alice@sp.example", 1);
   auto j = s.claim_jobs("node-a", 1, 30s).at(0);
-  CHECK(s.fail_job(j.id, f.clock.now() + 60s, "remote-server-timeout"));
+  CHECK(s.record_job_outcomes({{j.id, JobOutcomeRecord::Action::retry, f.clock.now() + 60s, "remote-server-timeout"}}) == 1);
   CHECK(s.claim_jobs("node-a", 1, 30s).empty());
   f.clock.advance(60s);
   auto again = s.claim_jobs("node-a", 1, 30s);
@@ -56,7 +56,7 @@ TEST_CASE("a failed job runs again at its next run time and keeps the error") {
   CHECK(again[0].id == j.id);
   CHECK(again[0].attempts == 2);
   CHECK(again[0].last_error == "remote-server-timeout");
-  CHECK_FALSE(s.fail_job(987654321, f.clock.now(), "no such job"));
+  CHECK(s.record_job_outcomes({{987654321, JobOutcomeRecord::Action::retry, f.clock.now(), "no such job"}}) == 0);
 }
 
 TEST_CASE("a completed job is gone for good") {
@@ -77,7 +77,7 @@ TEST_CASE("a push parked for an offline user waits, unclaimed, until the user lo
   queue_pushes(s, "alice@sp.example", 2);
   queue_pushes(s, "bob@sp.example", 1);
   for (const auto& j : s.claim_jobs("node-a", 10, 30s))
-    if (j.target == "alice@sp.example") CHECK(s.park_job(j.id));
+    if (j.target == "alice@sp.example") CHECK(s.record_job_outcomes({{j.id, JobOutcomeRecord::Action::park}}) == 1);
   f.clock.advance(1h);
   auto due = s.claim_jobs("node-a", 10, 30s);
   REQUIRE(due.size() == 1);  // only Bob's, whose lease expired; Alice's stay parked
@@ -99,7 +99,7 @@ TEST_CASE("a parked push taken but never delivered comes back when its lease end
   auto& s = f.store();
   queue_pushes(s, "alice@sp.example", 1);
   auto j = s.claim_jobs("node-a", 1, 30s).at(0);
-  s.park_job(j.id);
+  s.record_job_outcomes({{j.id, JobOutcomeRecord::Action::park}});
   auto taken = s.take_parked_pushes("alice@sp.example", "node-b", 30s);
   REQUIRE(taken.size() == 1);
   // node-b dies before completing it.

@@ -58,7 +58,7 @@ TEST_CASE("stats count items by state and jobs by due, parked and claimed") {
   CHECK(st.sessions == 1);
   auto claimed = s.claim_jobs("node-a", 2, 30s);
   REQUIRE(claimed.size() == 2);
-  s.park_job(claimed[0].id);
+  s.record_job_outcomes({{claimed[0].id, JobOutcomeRecord::Action::park}});
   st = s.stats();
   CHECK(st.jobs_due == 1);
   CHECK(st.jobs_parked == 1);

@@ -67,7 +67,7 @@ private:
     asio::awaitable<void> send(const proto::xml::Element& stanza);
     asio::awaitable<void> authenticate(const proto::xml::Element& features);
     asio::awaitable<void> bind(const proto::xml::Element& features);
-    // By reference: g++ 12 may destroy a by-value coroutine argument twice (server/db_await.hpp).
+    // By reference: g++ 12 may destroy a by-value coroutine argument twice (federation/async/await_answer.hpp).
     asio::awaitable<proto::xml::Element> iq_round_trip(proto::xml::Element& iq, const char* step);
 
     const SessionSettings& settings_;

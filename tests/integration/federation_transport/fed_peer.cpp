@@ -23,6 +23,7 @@
 #include "proto/xml/writer.hpp"
 
 using namespace wl::federation;
+namespace asio = boost::asio;
 namespace xml = wl::proto::xml;
 namespace ns = wl::proto::ns;
 

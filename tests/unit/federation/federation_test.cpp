@@ -20,6 +20,7 @@
 #include "proto/ns.hpp"
 
 using namespace wl::federation;
+namespace asio = boost::asio;
 namespace xml = wl::proto::xml;
 namespace ns = wl::proto::ns;
 using namespace std::chrono_literals;

@@ -9,6 +9,7 @@
 #include "net_helpers.hpp"
 
 using namespace wl::federation;
+namespace asio = boost::asio;
 
 namespace {
 

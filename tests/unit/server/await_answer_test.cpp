@@ -1,4 +1,4 @@
-// await_answer (server/db_await.hpp): the answer may come from any thread, even before `start`
+// await_answer (federation/async/await_answer.hpp): the answer may come from any thread, even before `start`
 // has returned, and the coroutine still resumes only on its executor, after `start`.
 #include <utility>
 #include <boost/asio/co_spawn.hpp>
@@ -9,10 +9,10 @@
 
 #include <thread>
 
-#include "server/db_await.hpp"
+#include "federation/async/await_answer.hpp"
 
 namespace asio = boost::asio;
-using wl::server::await_answer;
+using wl::async::await_answer;
 
 TEST_CASE("an answer given from another thread while start still runs resumes the coroutine only after start has returned")
 {

@@ -1,7 +1,7 @@
 #pragma once
-// Awaiting an answer from another thread (a database thread, usually) in a coroutine, and
-// awaiting a Store call: the work runs on a database thread (never on an I/O thread) and the
-// coroutine resumes on its own executor.
+// Awaiting an answer from another thread (a worker pool's, usually) in a coroutine, and
+// awaiting a call run on such a pool (db_call): the work runs on a worker thread (never on
+// an I/O thread) and the coroutine resumes on its own executor.
 //
 // The coroutine's completion handler is posted to that executor; asio::post is safe from any
 // thread, and only the executor ever resumes the coroutine. A flag-and-timer handoff used
@@ -21,9 +21,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "storage/db_executor.hpp"
-
-namespace wl::server {
+namespace wl::async {
 
 namespace detail {
 
@@ -92,19 +90,22 @@ boost::asio::awaitable<Result> await_answer(Start& start)
 // `work` is taken by reference and moved from: g++ 12 can destroy a by-value argument of a
 // coroutine twice when the call sits inside a co_await expression, so callers keep the
 // work in a named local.
-template <class Work>
-auto db_call(storage::DbExecutor& db, Work& work)
-    -> boost::asio::awaitable<storage::DbResult<std::invoke_result_t<Work&, storage::Store&>>>
+//
+// `Pool` is anything with `bool submit(Work, Complete)` that runs `work` on one of its threads
+// and calls `complete(Result)` there, false once stopped, and names its result type
+// `Pool::ResultOf<Work>` (a struct with an `error` exception_ptr): storage::DbExecutor, for one.
+template <class Pool, class Work>
+auto db_call(Pool& db, Work& work) -> boost::asio::awaitable<typename Pool::template ResultOf<Work>>
 {
-    using Result = storage::DbResult<std::invoke_result_t<Work&, storage::Store&>>;
+    using Result = typename Pool::template ResultOf<Work>;
     auto start = [&db, &work](auto complete) {
         if (!db.submit(std::move(work), complete)) {
             Result r;
-            r.error = std::make_exception_ptr(std::runtime_error("the database executor has stopped"));
+            r.error = std::make_exception_ptr(std::runtime_error("the worker pool has stopped"));
             complete(std::move(r));
         }
     };
-    co_return co_await await_answer<Result>(start);
+    co_return co_await async::await_answer<Result>(start);
 }
 
-}  // namespace wl::server
+}  // namespace wl::async

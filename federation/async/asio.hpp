@@ -1,6 +1,7 @@
 #pragma once
-// The one way federation/ includes Asio: <utility> first (Boost 1.74's Asio misses it) and a
-// short alias. Asio's out-of-line code is compiled once in server/asio_impl.cpp (asio_dep).
+// The usual way to include Asio: <utility> first (Boost 1.74's Asio misses it) and the short
+// alias wl::asio, which every namespace below wl sees. Asio's out-of-line code is compiled
+// once, in asio_impl.cpp beside this header (async_dep).
 #include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,6 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace wl::federation {
+namespace wl {
 namespace asio = boost::asio;
-}  // namespace wl::federation
+}  // namespace wl

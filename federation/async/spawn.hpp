@@ -1,8 +1,7 @@
 #pragma once
-// The one way a detached coroutine starts, in federation/ and in server/ (which re-exports it
-// from server/spawn.hpp): federation/ is the lowest layer with Asio, so both may include it.
+// The one way a detached coroutine starts, in federation/ and in server/.
 //
-// g++ 12 may destroy a coroutine's by-value parameters twice (see server/db_await.hpp), so
+// g++ 12 may destroy a coroutine's by-value parameters twice (see await_answer.hpp), so
 // a detached coroutine is a lambda without parameters: what it owns lives in its captures,
 // which co_spawn keeps for the whole run, and the member coroutines it awaits take
 // references. The lambda taking no arguments is checked here, at compile time.
@@ -18,7 +17,7 @@
 #include <string_view>
 #include <type_traits>
 
-namespace wl::federation {
+namespace wl::async {
 
 // `name` (a string literal: it is kept) says in the log which coroutine failed.
 template <class Executor, class Body>
@@ -38,4 +37,4 @@ void spawn_detached(Executor&& executor, std::string_view name, Body body)
     });
 }
 
-}  // namespace wl::federation
+}  // namespace wl::async
