@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "federation/asio.hpp"
+#include "federation/async/asio.hpp"
 
 namespace wl::federation {
 

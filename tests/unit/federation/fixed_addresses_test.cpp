@@ -3,6 +3,7 @@
 #include "federation/fixed_addresses.hpp"
 
 using namespace wl::federation;
+namespace asio = boost::asio;
 using Endpoints = std::vector<asio::ip::tcp::endpoint>;
 
 namespace {
