@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <openssl/crypto.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "proto/jid.hpp"
 #include "proto/sasl/scram.hpp"
 #include "server/db_await.hpp"
+#include "server/http/directory_import.hpp"
 #include "server/http/server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -90,12 +92,9 @@ public:
 
     Checked<std::string> account_jid(std::string_view text, std::string_view field) const
     {
-        auto jid = proto::Jid::parse(text);
-        if (!jid) return bad("invalid jid", field);
-        if (jid->has_resource()) return bad("the jid must be a bare JID, without a resource", field);
-        if (!jid->has_node()) return bad("the jid must have a local part (user@" + domain_ + ")", field);
-        if (jid->domain() != domain_) return bad("the jid must be in the domain " + domain_, field);
-        return jid->bare_str();
+        auto checked = check_account_jid(text, domain_);
+        if (!checked.problem.empty()) return bad(checked.problem, field);
+        return std::move(checked.jid);
     }
 
     Checked<std::string> contact_uri(std::string_view text, std::string_view field) const
@@ -407,6 +406,74 @@ public:
         co_return json_response(Status::accepted, json{{"reconciling", started}}.dump());
     }
 
+    // One batch of a bulk import (waitlistctl directory import sends the file in batches
+    // on one connection; each answer is that batch's part of the summary). Parsing and
+    // canonicalising run on the database thread with the write, never on the I/O thread.
+    asio::awaitable<Response> import_directory(const Request& req, const PathParams&)
+    {
+        struct Outcome {
+            ImportBatch batch;
+            storage::DirectoryImportResult result;
+        };
+        auto body = std::make_shared<std::string>(req.body());
+        auto work = [body, policy = policy_, domain = domain_](storage::Store& s) {
+            Outcome out;
+            out.batch = parse_import_body(*body, policy, domain);
+            if (out.batch.rows_read > max_import_rows) return out;
+            out.result = s.import_directory(out.batch.rows);
+            return out;
+        };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const Outcome& out = std::get<Outcome>(r);
+        if (out.batch.rows_read > max_import_rows)
+            co_return json_error(Status::payload_too_large,
+                                 "at most " + std::to_string(max_import_rows) + " rows per request", "body");
+        registered(out.result.items_found, out.result.partners_told);
+        co_return json_response(Status::ok, import_summary(out.batch, out.result).dump());
+    }
+
+    // GET /v1/directory?after=URI&limit=N: a page in URI order; "next" names the last URI
+    // when more may follow.
+    asio::awaitable<Response> export_directory(const Request& req, const PathParams&)
+    {
+        std::string after;
+        std::size_t limit = 1000;
+        auto target = std::string_view(req.target().data(), req.target().size());
+        if (auto q = target.find('?'); q != std::string_view::npos) {
+            std::string_view query = target.substr(q + 1);
+            while (!query.empty()) {
+                auto amp = query.find('&');
+                std::string_view pair = query.substr(0, amp);
+                query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+                auto eq = pair.find('=');
+                auto name = pair.substr(0, eq);
+                auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+                if (!value) co_return bad("malformed percent-encoding", name);
+                if (name == "after") {
+                    after = *value;
+                } else if (name == "limit") {
+                    char* end = nullptr;
+                    unsigned long n = std::strtoul(value->c_str(), &end, 10);
+                    if (value->empty() || *end != '\0' || n == 0 || n > 10000)
+                        co_return bad("must be an integer from 1 to 10000", "limit");
+                    limit = n;
+                } else {
+                    co_return bad("unknown query parameter", name);
+                }
+            }
+        }
+        auto work = [after, limit](storage::Store& s) { return s.list_directory(after, limit); };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const auto& rows = std::get<std::vector<storage::DirectoryRow>>(r);
+        json out = json::array();
+        for (const auto& row : rows) out.push_back({{"jid", row.jid}, {"uri", row.uri}});
+        json reply = {{"rows", out}};
+        if (rows.size() == limit) reply["next"] = rows.back().uri;
+        co_return json_response(Status::ok, reply.dump());
+    }
+
 private:
     const Config& config_;
     storage::DbExecutor& db_;
@@ -441,6 +508,8 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::get, "/v1/accounts/{jid}/waitlist", guarded(api, &AdminApi::waitlist));
     http.add_route(Verb::get, "/v1/partners", guarded(api, &AdminApi::partners));
     http.add_route(Verb::post, "/v1/partners/reconcile", guarded(api, &AdminApi::reconcile));
+    http.add_route(Verb::post, "/v1/directory:import", guarded(api, &AdminApi::import_directory), 4 * 1024 * 1024);
+    http.add_route(Verb::get, "/v1/directory", guarded(api, &AdminApi::export_directory));
 }
 
 }  // namespace wl::server::http
