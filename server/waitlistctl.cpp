@@ -51,6 +51,8 @@ constexpr const char* usage_text =
     "                                                  bulk provisioning from CSV (jid,uri) or JSON lines\n"
     "                                                  ({\"jid\",\"uris\":[...]}); refusals go to the report;\n"
     "                                                  progress lines every SECONDS when not on a terminal\n"
+    "    --sync: the file is the whole truth; URIs not in it are removed at the end\n"
+    "    --dry-run: write nothing; print what would be added, changed (and with --sync removed)\n"
     "  directory export [FILE]                         the whole directory as CSV (jid,uri)\n";
 
 int usage(const std::string& problem = {})

@@ -28,6 +28,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -223,6 +224,7 @@ int usage(const std::string& problem)
     std::fprintf(stderr,
                  "waitlistctl: %s\n"
                  "usage: waitlistctl --config FILE directory import FILE|- [--report FILE] [--batch N] [--progress SECONDS]\n"
+                 "                                                   [--sync [--dry-run]] [--dry-run]\n"
                  "       waitlistctl --config FILE directory export [FILE]\n",
                  problem.c_str());
     return 2;
@@ -230,8 +232,8 @@ int usage(const std::string& problem)
 
 class Importer {
 public:
-    Importer(Connection& conn, std::ofstream& report, std::size_t batch_rows)
-        : conn_(conn), report_(report), batch_rows_(batch_rows)
+    Importer(Connection& conn, std::ofstream& report, std::size_t batch_rows, std::string target)
+        : conn_(conn), report_(report), batch_rows_(batch_rows), target_(std::move(target))
     {
     }
 
@@ -256,7 +258,7 @@ public:
         Reply reply;
         for (int attempt = 1;; ++attempt) {
             try {
-                reply = conn_.call(bhttp::verb::post, "/v1/directory:import", body_);
+                reply = conn_.call(bhttp::verb::post, target_, body_);
                 if (reply.status != 503) break;
                 if (attempt >= 5) throw std::runtime_error(error_text(reply));
             } catch (const std::runtime_error&) {
@@ -287,21 +289,55 @@ private:
     Connection& conn_;
     std::ofstream& report_;
     std::size_t batch_rows_;
+    std::string target_;
     std::string body_;
     std::size_t pending_ = 0;
 };
+
+// After every batch of a --sync import is in: the URIs the file lacks are removed (or, in a
+// dry run, listed). A file with refused rows is not the whole truth, so nothing is removed.
+int finish_sync(Connection& conn, const std::string& run, bool dry_run, const Totals& t)
+{
+    if (t.refused > 0) {
+        std::fprintf(stderr, "waitlistctl: sync skipped: %zu row(s) were refused; fix them and run again\n", t.refused);
+        return 1;
+    }
+    Reply reply;
+    try {
+        reply = conn.call(bhttp::verb::post, "/v1/directory:sync", json{{"run", run}, {"dry_run", dry_run}}.dump());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "waitlistctl: sync: %s\n", e.what());
+        return 1;
+    }
+    if (reply.status != 200) {
+        std::fprintf(stderr, "waitlistctl: sync: %s\n", error_text(reply).c_str());
+        return 1;
+    }
+    json j = json::parse(reply.body, nullptr, false);
+    const json removed = j.is_object() ? j.value("removed", json::array()) : json::array();
+    std::printf("%s: %zu\n", dry_run ? "would remove" : "removed", removed.size());
+    for (const auto& r : removed)
+        std::printf("  %s,%s\n", csv_field(r.value("jid", std::string{})).c_str(),
+                    csv_field(r.value("uri", std::string{})).c_str());
+    return 0;
+}
 
 int import_file(const ApiAddress& api, const std::vector<std::string>& args)
 {
     std::string path, report_path;
     std::size_t batch_rows = 2000;
     std::chrono::milliseconds interval{5000};
+    bool sync = false, dry_run = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--report" && i + 1 < args.size()) {
             report_path = args[++i];
         } else if (args[i] == "--batch" && i + 1 < args.size()) {
             batch_rows = std::strtoul(args[++i].c_str(), nullptr, 10);
             if (batch_rows == 0 || batch_rows > 5000) return usage("--batch takes 1 to 5000 rows");
+        } else if (args[i] == "--sync") {
+            sync = true;
+        } else if (args[i] == "--dry-run") {
+            dry_run = true;
         } else if (args[i] == "--progress" && i + 1 < args.size()) {
             double seconds = std::strtod(args[++i].c_str(), nullptr);
             if (!(seconds > 0)) return usage("--progress takes a number of seconds");
@@ -336,7 +372,17 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
     report << "line,reason\n";
 
     Connection conn(api);
-    Importer importer(conn, report, batch_rows);
+    std::string target = "/v1/directory:import";
+    std::string run;
+    if (sync) {
+        std::random_device random;
+        char id[32];
+        std::snprintf(id, sizeof id, "sync-%08x%08x", random(), random());
+        run = id;
+        target += "?run=" + run;
+    }
+    if (dry_run) target += sync ? "&dry_run=true" : "?dry_run=true";
+    Importer importer(conn, report, batch_rows, target);
     Progress progress(total_bytes, interval);
     std::uintmax_t bytes_read = 0;
     std::string line;
@@ -397,11 +443,13 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
     }
     progress.update(importer.totals, bytes_read, true);
     const Totals& t = importer.totals;
+    if (dry_run) std::printf("dry run: nothing was written; the counts say what the import would do\n");
     std::printf("rows read: %zu\nadded: %zu\nchanged: %zu\nunchanged: %zu\nrefused: %zu%s\n"
                 "accounts created: %zu\nwaiting users told: %zu\npartners told: %zu\n",
                 t.rows, t.added, t.changed, t.unchanged, t.refused,
                 t.refused ? (" (see " + report_path + ")").c_str() : "", t.accounts_created, t.waiting_users_told,
                 t.partners_told);
+    if (sync) return finish_sync(conn, run, dry_run, t);
     return 0;
 }
 

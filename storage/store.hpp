@@ -67,7 +67,13 @@ class Store {
   /// it, exactly as add_uri. Rows are staged in bulk (COPY on PostgreSQL) and merged
   /// set-based; repeating a batch changes nothing. Keep batches to a few thousand rows:
   /// PostgreSQL holds one advisory lock per JID and per URI until the commit.
-  virtual DirectoryImportResult import_directory(const std::vector<DirectoryRow>& rows) = 0;
+  virtual DirectoryImportResult import_directory(const std::vector<DirectoryRow>& rows,
+                                                 const ImportOptions& options = {}) = 0;
+  /// Ends a sync run (ImportOptions::sync_run): removes every directory URI the run did not
+  /// see, the file being the whole truth (numbers ported out), and forgets the run. A run
+  /// that saw nothing removes nothing. dry_run: lists what would be removed, removes nothing.
+  /// Runs abandoned for two days are forgotten too.
+  virtual SyncResult sync_directory(const std::string& run, bool dry_run) = 0;
   /// The directory in URI order, `limit` rows after `after_uri` ("" from the start).
   virtual std::vector<DirectoryRow> list_directory(const std::string& after_uri, std::size_t limit) = 0;
 

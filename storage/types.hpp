@@ -110,6 +110,19 @@ struct ImportRowOutcome {
   std::size_t same_as = 0;  // refused: the index of the earlier row in the batch
 };
 
+struct ImportOptions {
+  /// Not empty: every URI of the batch is remembered under this run, for sync_directory.
+  std::string sync_run;
+  /// Classify only: the result says what the batch would do; nothing is written but the
+  /// run's URIs.
+  bool dry_run = false;
+};
+
+struct SyncResult {
+  std::size_t seen = 0;               // URIs the run saw; 0 removes nothing
+  std::vector<DirectoryRow> removed;  // (or that would be removed), in URI order
+};
+
 struct DirectoryImportResult {
   std::vector<ImportRowOutcome> rows;  // one per input row, in order
   std::size_t accounts_created = 0;

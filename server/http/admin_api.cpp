@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <string>
 #include <variant>
 #include <vector>
@@ -415,12 +416,24 @@ public:
             ImportBatch batch;
             storage::DirectoryImportResult result;
         };
+        std::string bad_name;
+        auto query = parse_query(std::string_view(req.target().data(), req.target().size()), bad_name);
+        if (!query) co_return bad("malformed percent-encoding", bad_name);
+        storage::ImportOptions options;
+        for (const auto& [name, value] : *query) {
+            if (name == "run" && valid_run_id(value)) options.sync_run = value;
+            else if (name == "run") co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
+            else if (name == "dry_run" && (value == "1" || value == "true")) options.dry_run = true;
+            else if (name == "dry_run" && (value == "0" || value == "false")) options.dry_run = false;
+            else if (name == "dry_run") co_return bad("must be true or false", "dry_run");
+            else co_return bad("unknown query parameter", name);
+        }
         auto body = std::make_shared<std::string>(req.body());
-        auto work = [body, policy = policy_, domain = domain_](storage::Store& s) {
+        auto work = [body, options, policy = policy_, domain = domain_](storage::Store& s) {
             Outcome out;
-            out.batch = parse_import_body(*body, policy, domain);
+            out.batch = parse_import_body(*body, policy, domain, std::max(1u, std::thread::hardware_concurrency()));
             if (out.batch.rows_read > max_import_rows) return out;
-            out.result = s.import_directory(out.batch.rows);
+            out.result = s.import_directory(out.batch.rows, options);
             return out;
         };
         auto r = co_await db(work);
@@ -439,28 +452,20 @@ public:
     {
         std::string after;
         std::size_t limit = 1000;
-        auto target = std::string_view(req.target().data(), req.target().size());
-        if (auto q = target.find('?'); q != std::string_view::npos) {
-            std::string_view query = target.substr(q + 1);
-            while (!query.empty()) {
-                auto amp = query.find('&');
-                std::string_view pair = query.substr(0, amp);
-                query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-                auto eq = pair.find('=');
-                auto name = pair.substr(0, eq);
-                auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-                if (!value) co_return bad("malformed percent-encoding", name);
-                if (name == "after") {
-                    after = *value;
-                } else if (name == "limit") {
-                    char* end = nullptr;
-                    unsigned long n = std::strtoul(value->c_str(), &end, 10);
-                    if (value->empty() || *end != '\0' || n == 0 || n > 10000)
-                        co_return bad("must be an integer from 1 to 10000", "limit");
-                    limit = n;
-                } else {
-                    co_return bad("unknown query parameter", name);
-                }
+        std::string bad_name;
+        auto query = parse_query(std::string_view(req.target().data(), req.target().size()), bad_name);
+        if (!query) co_return bad("malformed percent-encoding", bad_name);
+        for (const auto& [name, value] : *query) {
+            if (name == "after") {
+                after = value;
+            } else if (name == "limit") {
+                char* end = nullptr;
+                unsigned long n = std::strtoul(value.c_str(), &end, 10);
+                if (value.empty() || *end != '\0' || n == 0 || n > 10000)
+                    co_return bad("must be an integer from 1 to 10000", "limit");
+                limit = n;
+            } else {
+                co_return bad("unknown query parameter", name);
             }
         }
         auto work = [after, limit](storage::Store& s) { return s.list_directory(after, limit); };
@@ -472,6 +477,35 @@ public:
         json reply = {{"rows", out}};
         if (rows.size() == limit) reply["next"] = rows.back().uri;
         co_return json_response(Status::ok, reply.dump());
+    }
+
+    // POST /v1/directory:sync {"run", "dry_run"?}: the file of that run is the whole truth.
+    asio::awaitable<Response> sync_directory(const Request& req, const PathParams&)
+    {
+        auto body = object_body(req, {"run", "dry_run"});
+        if (auto* refusal = std::get_if<Response>(&body)) co_return std::move(*refusal);
+        const json& b = std::get<json>(body);
+        auto run = string_field(b, "run");
+        if (auto* refusal = std::get_if<Response>(&run)) co_return std::move(*refusal);
+        if (!valid_run_id(std::get<std::string>(run)))
+            co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
+        bool dry_run = false;
+        if (auto it = b.find("dry_run"); it != b.end()) {
+            if (!it->is_boolean()) co_return bad("must be true or false", "dry_run");
+            dry_run = it->get<bool>();
+        }
+        auto work = [r = std::get<std::string>(run), dry_run](storage::Store& s) { return s.sync_directory(r, dry_run); };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const auto& result = std::get<storage::SyncResult>(r);
+        if (result.seen == 0)
+            co_return json_error(Status::conflict, "the run imported no rows; a sync would empty the directory", "run");
+        json removed = json::array();
+        for (const auto& row : result.removed) removed.push_back({{"jid", row.jid}, {"uri", row.uri}});
+        spdlog::info("admin API: directory sync {}: {} uri(s) {}", std::get<std::string>(run), result.removed.size(),
+                     dry_run ? "would be removed" : "removed");
+        co_return json_response(Status::ok,
+                                json{{"seen", result.seen}, {"dry_run", dry_run}, {"removed", removed}}.dump());
     }
 
 private:
@@ -510,6 +544,7 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::post, "/v1/partners/reconcile", guarded(api, &AdminApi::reconcile));
     http.add_route(Verb::post, "/v1/directory:import", guarded(api, &AdminApi::import_directory), 4 * 1024 * 1024);
     http.add_route(Verb::get, "/v1/directory", guarded(api, &AdminApi::export_directory));
+    http.add_route(Verb::post, "/v1/directory:sync", guarded(api, &AdminApi::sync_directory));
 }
 
 }  // namespace wl::server::http

@@ -19,6 +19,11 @@
 //                                          "partners_told","refusals":[{"line","reason"}]}
 //     Bulk provisioning, one batch per request in one transaction (server/http/directory_import.hpp);
 //     missing accounts are created without a password; repeating a batch changes nothing.
+//     "?run=ID" remembers the batch's URIs under a sync run; "&dry_run=true" writes nothing
+//     else and answers what the batch would do.
+//   POST   /v1/directory:sync             {"run","dry_run"?}  200 {"seen","dry_run","removed":[{"jid","uri"}]}
+//     Removes every URI the run did not import (the file is the whole truth); 409 for a run
+//     that imported nothing.
 //   GET    /v1/directory?after=URI&limit=N  200 {"rows":[{"jid","uri"}],"next"?} in URI order
 //
 // Authentication: "Authorization: Bearer <http.admin_token>" on every /v1/ request; a

@@ -1,6 +1,12 @@
 #include "server/http/directory_import.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <future>
+#include <iterator>
+
 #include "proto/jid.hpp"
+#include "server/http/server.hpp"
 
 namespace wl::server::http {
 
@@ -26,10 +32,15 @@ proto::UriParseResult canonical_uri(std::string_view text, const proto::UriPolic
 
 }  // namespace
 
-ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& policy, const std::string& domain)
+namespace {
+
+ImportBatch parse_part(std::string_view body, std::int64_t first_line, const proto::UriPolicy& policy,
+                       const std::string& domain)
 {
     ImportBatch batch;
-    std::int64_t body_line = 0;
+    std::int64_t body_line = first_line - 1;
+    std::string last_jid_text;
+    CheckedJid last_jid{{}, "invalid jid"};
     while (!body.empty()) {
         auto nl = body.find('\n');
         std::string_view text = body.substr(0, nl);
@@ -62,11 +73,17 @@ ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& pol
             refuse("\"uri\" must be a string");
             continue;
         }
-        auto jid = check_account_jid(jid_it->get<std::string>(), domain);
-        if (!jid.problem.empty()) {
-            refuse(jid.problem);
+        // An account's rows usually follow each other: stringprep once per account.
+        const std::string& jid_text = jid_it->get_ref<const std::string&>();
+        if (jid_text != last_jid_text) {
+            last_jid = check_account_jid(jid_text, domain);
+            last_jid_text = jid_text;
+        }
+        if (!last_jid.problem.empty()) {
+            refuse(last_jid.problem);
             continue;
         }
+        CheckedJid jid{last_jid.jid, {}};
         auto uri = canonical_uri(uri_it->get<std::string>(), policy);
         if (!uri) {
             refuse((uri.problem == proto::UriProblem::unsupported_scheme ? "unsupported uri scheme: "
@@ -78,6 +95,73 @@ ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& pol
         batch.lines.push_back(line);
     }
     return batch;
+}
+
+}  // namespace
+
+ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& policy, const std::string& domain,
+                              std::size_t threads)
+{
+    // Parts end at line ends; each keeps its own line numbering.
+    std::vector<std::pair<std::string_view, std::int64_t>> parts;
+    const std::size_t want = std::max<std::size_t>(1, threads);
+    std::int64_t line = 1;
+    while (!body.empty()) {
+        std::size_t cut = parts.size() + 1 == want ? body.size() : std::min(body.size(), body.size() / (want - parts.size()));
+        cut = body.find('\n', cut == 0 ? 0 : cut - 1);
+        cut = cut == std::string_view::npos ? body.size() : cut + 1;
+        std::string_view part = body.substr(0, cut);
+        parts.emplace_back(part, line);
+        line += static_cast<std::int64_t>(std::count(part.begin(), part.end(), '\n'));
+        body.remove_prefix(cut);
+    }
+    std::vector<ImportBatch> done(parts.size());
+    std::vector<std::future<void>> running;
+    for (std::size_t i = 1; i < parts.size(); ++i)
+        running.push_back(std::async(std::launch::async, [&, i] {
+            done[i] = parse_part(parts[i].first, parts[i].second, policy, domain);
+        }));
+    if (!parts.empty()) done[0] = parse_part(parts[0].first, parts[0].second, policy, domain);
+    for (auto& r : running) r.get();
+    ImportBatch out;
+    for (auto& d : done) {
+        out.rows_read += d.rows_read;
+        std::move(d.rows.begin(), d.rows.end(), std::back_inserter(out.rows));
+        out.lines.insert(out.lines.end(), d.lines.begin(), d.lines.end());
+        std::move(d.refusals.begin(), d.refusals.end(), std::back_inserter(out.refusals));
+    }
+    return out;
+}
+
+std::optional<std::map<std::string, std::string, std::less<>>> parse_query(std::string_view target,
+                                                                           std::string& bad_name)
+{
+    std::map<std::string, std::string, std::less<>> out;
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return out;
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+        auto eq = pair.find('=');
+        std::string name(pair.substr(0, eq));
+        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        if (!value) {
+            bad_name = name;
+            return std::nullopt;
+        }
+        out[name] = std::move(*value);
+    }
+    return out;
+}
+
+bool valid_run_id(std::string_view id)
+{
+    if (id.empty() || id.size() > 64) return false;
+    for (unsigned char c : id)
+        if (!std::isalnum(c) && c != '-' && c != '_') return false;
+    return true;
 }
 
 json import_summary(const ImportBatch& batch, const storage::DirectoryImportResult& result)

@@ -9,6 +9,8 @@
 // Pure code (no I/O): the admin API runs it on a database thread, since libphonenumber and
 // stringprep cost microseconds a row.
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +45,18 @@ struct CheckedJid {
 };
 CheckedJid check_account_jid(std::string_view text, const std::string& domain);
 
-ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& policy, const std::string& domain);
+// libphonenumber costs tens of microseconds a number: the body is cut at line ends into
+// `threads` parts parsed at once (the caller's thread takes the first).
+ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& policy, const std::string& domain,
+                              std::size_t threads = 1);
+
+// The query of a request target ("/v1/directory?after=x&limit=5") by name, percent-decoded;
+// nullopt when an escape is malformed (`bad_name` then names the parameter).
+std::optional<std::map<std::string, std::string, std::less<>>> parse_query(std::string_view target,
+                                                                           std::string& bad_name);
+
+// A sync run's id as the client names it: 1 to 64 of [A-Za-z0-9_-].
+bool valid_run_id(std::string_view id);
 
 // The answer: counts and the refusals (the batch's, then the Store's).
 nlohmann::json import_summary(const ImportBatch& batch, const storage::DirectoryImportResult& result);

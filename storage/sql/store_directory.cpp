@@ -4,6 +4,7 @@
 // of set-based statements. The per-URI "contact registers" step runs only for the URIs
 // someone waits for, found by one join, so a batch that finds nobody costs no per-row
 // statements at all.
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -32,7 +33,7 @@ void prepare_staging(Tx& tx) {
 
 }  // namespace
 
-DirectoryImportResult SqlStore::import_directory(const std::vector<DirectoryRow>& rows) {
+DirectoryImportResult SqlStore::import_directory(const std::vector<DirectoryRow>& rows, const ImportOptions& options) {
   DirectoryImportResult res;
   res.rows.resize(rows.size());
   // Repeats within the batch are settled here; only each URI's first row is staged.
@@ -62,6 +63,26 @@ DirectoryImportResult SqlStore::import_directory(const std::vector<DirectoryRow>
 
     prepare_staging(tx);
     tx.copy_rows(t, {"line", "jid", "uri"}, staged);
+    // A temporary table has no statistics: without them PostgreSQL plans for a big one and
+    // scans the whole directory once per batch.
+    if (tx.backend() == Backend::postgresql) tx.exec_script("ANALYZE " + t);
+    if (!options.sync_run.empty())
+      tx.exec("INSERT INTO import_seen (run, uri, created_at) SELECT $1, uri, CAST($2 AS BIGINT) FROM " + t +
+                  " WHERE true ON CONFLICT (run, uri) DO NOTHING",
+              {options.sync_run, now});
+    if (options.dry_run) {
+      for (const auto& r : tx.exec("SELECT s.line, CASE WHEN d.jid = s.jid THEN 1 ELSE 0 END FROM " + t +
+                                   " s JOIN directory d ON d.uri = s.uri"))
+        res.rows[static_cast<std::size_t>(r.integer(0))].status =
+            r.integer(1) == 1 ? ImportRowStatus::unchanged : ImportRowStatus::changed;
+      res.accounts_created = static_cast<std::size_t>(
+          tx.exec("SELECT COUNT(DISTINCT jid) FROM " + t +
+                  " s WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.jid = s.jid)")
+              .at(0)
+              .integer(0));
+      if (tx.backend() == Backend::sqlite) tx.exec("DELETE FROM " + t);
+      return;
+    }
     // The same locks, in the same order, as the single-row methods: an item added while
     // its contact is imported is either seen here or sees the directory row.
     tx.lock_keys_of("owner:", t, "jid");
@@ -95,6 +116,27 @@ DirectoryImportResult SqlStore::import_directory(const std::vector<DirectoryRow>
     if (tx.backend() == Backend::sqlite) tx.exec("DELETE FROM " + t);
   });
   return res;
+}
+
+SyncResult SqlStore::sync_directory(const std::string& run, bool dry_run) {
+  constexpr std::int64_t abandoned_ms = 2 * 24 * 3600 * 1000;
+  const auto now = now_ms();
+  return in_tx([&](Tx& tx) {
+    SyncResult res;
+    res.seen = static_cast<std::size_t>(
+        tx.exec("SELECT COUNT(*) FROM import_seen WHERE run = $1", {run}).at(0).integer(0));
+    if (res.seen > 0) {
+      const std::string unseen =
+          " FROM directory AS d WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run = $1 AND s.uri = d.uri)";
+      auto rows = dry_run ? tx.exec("SELECT d.jid, d.uri" + unseen, {run})
+                          : tx.exec("DELETE" + unseen + " RETURNING jid, uri", {run});
+      for (const auto& r : rows) res.removed.push_back(DirectoryRow{r.text(0), r.text(1)});
+      std::sort(res.removed.begin(), res.removed.end(),
+                [](const DirectoryRow& a, const DirectoryRow& b) { return a.uri < b.uri; });
+    }
+    tx.exec("DELETE FROM import_seen WHERE run = $1 OR created_at < $2", {run, now - abandoned_ms});
+    return res;
+  });
 }
 
 std::vector<DirectoryRow> SqlStore::list_directory(const std::string& after_uri, std::size_t limit) {

@@ -151,3 +151,45 @@ TEST_CASE("the directory lists in URI order, a page after a given URI") {
   REQUIRE(rest.size() == 6);
   CHECK(rest[0].uri == tel(4));
 }
+
+TEST_CASE("a sync run removes exactly the URIs it did not see, and its dry run only lists them") {
+  StoreFixture f;
+  auto& s = f.store();
+  s.import_directory({{"alice@sp.example", tel(1)}, {"alice@sp.example", tel(2)}, {"bob@sp.example", tel(3)}});
+  const std::vector<DirectoryRow> file = {{"alice@sp.example", tel(1)}, {"bob@sp.example", tel(4)}};
+
+  ImportOptions dry{"run-dry", true};
+  auto would = s.import_directory(file, dry);
+  CHECK(statuses(would) == std::vector{ImportRowStatus::unchanged, ImportRowStatus::added});
+  CHECK_FALSE(s.lookup_uri(tel(4)).has_value());
+  auto listed = s.sync_directory("run-dry", true);
+  CHECK(listed.seen == 2);
+  REQUIRE(listed.removed.size() == 2);
+  CHECK(listed.removed[0].uri == tel(2));
+  CHECK(listed.removed[0].jid == "alice@sp.example");
+  CHECK(listed.removed[1].uri == tel(3));
+  CHECK(s.list_directory("", 100).size() == 3);
+  CHECK(s.sync_directory("run-dry", true).seen == 0);  // the run is forgotten
+
+  s.import_directory({file[0]}, ImportOptions{"run-1", false});
+  auto second = s.import_directory({file[1]}, ImportOptions{"run-1", false});
+  CHECK(statuses(second) == std::vector{ImportRowStatus::added});
+  auto done = s.sync_directory("run-1", false);
+  CHECK(done.seen == 2);
+  REQUIRE(done.removed.size() == 2);
+  auto left = s.list_directory("", 100);
+  REQUIRE(left.size() == 2);
+  CHECK(left[0].uri == tel(1));
+  CHECK(left[1].uri == tel(4));
+  CHECK(s.account_exists("alice@sp.example"));
+}
+
+TEST_CASE("a sync run that saw nothing removes nothing") {
+  StoreFixture f;
+  auto& s = f.store();
+  s.import_directory({{"alice@sp.example", tel(1)}});
+  auto r = s.sync_directory("never-ran", false);
+  CHECK(r.seen == 0);
+  CHECK(r.removed.empty());
+  CHECK(s.lookup_uri(tel(1)).has_value());
+}

@@ -7,7 +7,8 @@ waitlistd on SQLite or a throwaway PostgreSQL, with slixmpp users waiting for co
 A 100 000-row CSV with malformed rows, repeated rows and national-format numbers mixed in:
 the summary and the refusal report are exact, a second run reports everything unchanged,
 waiting users get one push per contact, an import whose client is killed halfway (and one
-whose server is killed halfway) ends, when run again, in exactly the expected directory.
+whose server is killed halfway) ends, when run again, in exactly the expected directory, and
+a --sync run removes exactly the URIs its file lacks (its dry run only lists them).
 Prints "RESULT: P passed, F failed" and exits non-zero when anything failed."""
 
 import argparse
@@ -145,6 +146,10 @@ class Run:
         p.wait(timeout=120)
         return p.returncode
 
+    def ctl(self, *words):
+        return subprocess.run([self.server.waitlistctl, '--config', self.server.config, *words],
+                              capture_output=True, text=True, timeout=300)
+
     def export(self):
         out = os.path.join(self.tmp, 'export.csv')
         p = subprocess.run([self.server.waitlistctl, '--config', self.server.config, 'directory', 'export', out],
@@ -178,8 +183,40 @@ async def pushes_named(u, count):
     return sorted(got)
 
 
+def sync_scenario(run, results, tmp):
+    """--sync: the file is the whole truth; its dry run lists, its real run removes."""
+    rows = {'tel:' + number(700_000 + i): 'early%d@%s' % (i // 2, DOMAIN) for i in range(1000)}
+    full, short = os.path.join(tmp, 's.csv'), os.path.join(tmp, 's-short.csv')
+    ported = sorted(rows)[::100]   # ten numbers ported out
+    for path, keep in ((full, rows), (short, {u: j for u, j in rows.items() if u not in ported})):
+        with open(path, 'w') as f:
+            f.write('jid,uri\n' + ''.join('%s,%s\n' % (j, u) for u, j in keep.items()))
+    run.import_file(full, os.path.join(tmp, 's.refused.csv'))
+
+    p = run.ctl('directory', 'import', short, '--sync', '--dry-run', '--report', os.path.join(tmp, 's.refused.csv'))
+    listed = [line.strip().split(',')[1] for line in p.stdout.splitlines() if line.startswith('  ')]
+    results.check('a sync dry run lists exactly the URIs missing from the file and removes nothing',
+                  p.returncode == 0 and 'would remove: 10' in p.stdout and listed == ported and
+                  run.export() == rows, p.stdout[-500:] + p.stderr[-500:])
+
+    bad = os.path.join(tmp, 's-bad.csv')
+    with open(short) as f, open(bad, 'w') as out:
+        out.write(f.read() + 'nobody@other.example,tel:+13035550009\n')
+    p = run.ctl('directory', 'import', bad, '--sync', '--report', os.path.join(tmp, 's.refused.csv'))
+    results.check('a sync whose file has refused rows removes nothing',
+                  p.returncode == 1 and 'sync skipped' in p.stderr and run.export() == rows, p.stderr[-500:])
+
+    p = run.ctl('directory', 'import', short, '--sync', '--report', os.path.join(tmp, 's.refused.csv'))
+    kept = {u: j for u, j in rows.items() if u not in ported}
+    results.check('a sync removes the URIs missing from the file, ported-out numbers',
+                  p.returncode == 0 and 'removed: 10' in p.stdout and run.export() == kept,
+                  p.stdout[-500:] + p.stderr[-500:])
+    return kept
+
+
 async def scenario(server, results, tmp):
     run = Run(server, tmp)
+    early = await asyncio.to_thread(sync_scenario, run, results, tmp)
     file_a = os.path.join(tmp, 'a.csv')
     want, want_refusals, directory = write_file_a(file_a)
     # Contacts of rows 1 (international without scheme), 2 (national) and 9 (mail).
@@ -245,6 +282,7 @@ async def scenario(server, results, tmp):
                   got['rows read'] == 50_000 and got['refused'] == 0 and got['added'] + got['unchanged'] == 50_000 and
                   0 < got['added'] < 50_000, str(got))
 
+    directory.update(early)
     exported = await asyncio.to_thread(run.export)
     missing = [u for u in directory if exported.get(u) != directory[u]]
     extra = [u for u in exported if u not in directory]
