@@ -1,6 +1,6 @@
 #pragma once
 // What the server tells federation: which domains are ours, how to reach and trust peers,
-// and every bound. Plain data; the server maps its TOML onto it (DESIGN.md §6, [s2s]/[tls]).
+// and every bound. Plain data; the server maps its TOML onto it ([s2s] and [tls] in docs/configuration.md).
 #include <chrono>
 #include <cstddef>
 #include <map>

@@ -1,5 +1,5 @@
 #pragma once
-// The configuration file (DESIGN.md §6) as plain data, and its loader. Loading validates
+// The configuration file (every key in docs/configuration.md) as plain data, and its loader. Loading validates
 // everything and collects every problem with the key it concerns, so an operator fixes a
 // broken file in one round; unknown keys are problems too, because a typo in a key would
 // otherwise silently fall back to a default.

@@ -1,4 +1,4 @@
-// waitlistctl: the operator's command line, a client of the admin API (DESIGN.md §6). It
+// waitlistctl: the operator's command line, a client of the admin API (server/http/openapi.json). It
 // reads the address (http.listen[0]) and the token (http.admin_token) from the server's
 // configuration file and turns the API's JSON answers into lines and tables.
 #include <utility>

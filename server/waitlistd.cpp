@@ -1,4 +1,4 @@
-// waitlistd: the XMPP server process. See DESIGN.md §6 for the command line.
+// waitlistd: the XMPP server process. Its command line is in `waitlistd --help` and the README.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>

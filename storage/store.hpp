@@ -1,6 +1,6 @@
 #pragma once
 // The Store: every durable change of waitlistd's state, one method per use case, each
-// method exactly one database transaction (DESIGN.md §3).
+// method exactly one database transaction (storage/README.md).
 //
 // Work that must leave the process (a JID push, an IQ to a partner) is written as a Job in
 // the same transaction that decided it; a dispatcher claims jobs and carries them out, so

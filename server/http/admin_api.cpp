@@ -20,6 +20,7 @@
 #include "proto/sasl/scram.hpp"
 #include "server/db_await.hpp"
 #include "server/http/directory_import.hpp"
+#include "server/http/openapi.hpp"
 #include "server/http/server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -508,6 +509,11 @@ public:
                                 json{{"seen", result.seen}, {"dry_run", dry_run}, {"removed", removed}}.dump());
     }
 
+    asio::awaitable<Response> openapi(const Request&, const PathParams&)
+    {
+        co_return json_response(Status::ok, std::string(openapi_document()));
+    }
+
 private:
     const Config& config_;
     storage::DbExecutor& db_;
@@ -545,6 +551,7 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::post, "/v1/directory:import", guarded(api, &AdminApi::import_directory), 4 * 1024 * 1024);
     http.add_route(Verb::get, "/v1/directory", guarded(api, &AdminApi::export_directory));
     http.add_route(Verb::post, "/v1/directory:sync", guarded(api, &AdminApi::sync_directory));
+    http.add_route(Verb::get, "/v1/openapi.json", guarded(api, &AdminApi::openapi));
 }
 
 }  // namespace wl::server::http

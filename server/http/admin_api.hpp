@@ -1,5 +1,5 @@
 #pragma once
-// The admin API (DESIGN.md §6): JSON over HTTP under /v1/, for the operator and waitlistctl.
+// The admin API (described in openapi.json beside this file): JSON over HTTP under /v1/, for the operator and waitlistctl.
 //
 //   GET    /v1/accounts                   200 {"accounts":[{"jid","uris":[...],"created"}]}
 //   POST   /v1/accounts                   {"jid","password","uris":[...]}  201 (Location)
@@ -8,6 +8,7 @@
 //   DELETE /v1/accounts/{jid}/uris/{uri}  204 (the uri percent-encoded in the path)
 //   GET    /v1/accounts/{jid}/waitlist    200 {"jid","items":[{"id","uri","given_uri","name",
 //                                                "state","jid"?,"created","updated"}]}
+//   GET    /v1/openapi.json               200 the OpenAPI 3.1 document of these routes
 //   GET    /v1/partners                   200 {"partners":[{"jid","domain"?,"service"?,"serves",
 //                                                "inbound_requests"}]}
 //     "service": the partner's waiting list service, configured or (for a partner known by

@@ -167,6 +167,13 @@ void HttpServer::add_route(Verb method, std::string pattern, Handler handler, st
     routes_.push_back(std::move(route));
 }
 
+std::vector<std::pair<Verb, std::string>> HttpServer::routes() const
+{
+    std::vector<std::pair<Verb, std::string>> out;
+    for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+    return out;
+}
+
 void HttpServer::set_upgrade_handler(std::string path, UpgradeHandler handler)
 {
     upgrades_[std::move(path)] = std::move(handler);

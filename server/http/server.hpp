@@ -93,6 +93,8 @@ public:
     // The handler for upgrade requests to `path` (RFC 7395: "/xmpp-websocket"). An upgrade
     // request to a path without one is answered 404.
     void set_upgrade_handler(std::string path, UpgradeHandler handler);
+    // The routing table as registered: method and pattern of each route.
+    std::vector<std::pair<Verb, std::string>> routes() const;
 
     void start();
     // Thread-safe and repeatable.

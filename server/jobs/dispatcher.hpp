@@ -1,8 +1,8 @@
 #pragma once
-// The job dispatcher: carries out the work the Store wrote into its outbox (DESIGN.md §3).
+// The job dispatcher: carries out the work the Store wrote into its outbox (storage/README.md).
 // It claims due jobs for this node under a lease, hands each to the handler registered for
 // its kind, and records the handlers' outcomes (done, park until the user logs in, or run
-// again later), a claimed batch's in one transaction. Handlers are a table keyed by JobKind, so the partner kinds (issue 7)
+// again later), a claimed batch's in one transaction. Handlers are a table keyed by JobKind, so the partner kinds
 // plug in beside the JID push without touching the loop.
 //
 // When it runs: at start, every poll_interval (retries and expired leases of dead nodes

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the StreamParser fuzz target with clang++-14 (libFuzzer + ASan + UBSan, outside meson's
-# g++ build), seeds it with the examples of XEP-0130 read from the spec at run time, and fuzzes
+# g++ build), seeds it with the examples of XEP-0130 (tests/spec/xep-0130.xml) and fuzzes
 # for a bounded time. Usage: run_fuzz.sh <xep-0130.xml> <source root> <work dir> [seconds]
 set -u
 spec=$1

@@ -1,4 +1,4 @@
-// bench_c2s: the client-to-server load generator (issue 5). The same binary measures any
+// bench_c2s: the client-to-server load generator. The same binary measures any
 // XMPP server that offers STARTTLS and SCRAM, so waitlistd and Prosody are compared by one
 // client in one run; see bench_vs_prosody.sh.
 #include "tests/bench/c2s/account_files.hpp"

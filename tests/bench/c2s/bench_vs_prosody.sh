@@ -159,7 +159,7 @@ CFG
 }
 
 # ---------------------------------------------------------------------------------------
-# waitlistd: the DESIGN.md §6 configuration keys; accounts through the admin API
+# waitlistd: its own configuration keys (docs/configuration.md); accounts through the admin API
 # (POST /v1/accounts, what "waitlistctl account add" calls), all from one curl process
 # over kept-alive connections: a waitlistctl process per user would cost 10 000 process
 # starts. provision_waitlistd is the one place to change for another provisioning path;

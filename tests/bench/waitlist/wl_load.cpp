@@ -1,4 +1,4 @@
-// wl_load: the waiting list load generator in C++ (issue 6). Python clients cannot hold ten
+// wl_load: the waiting list load generator in C++. Python clients cannot hold ten
 // thousand sessions on the two cores that also run the server; this one can (the c2s
 // bench's ClientSession: STARTTLS, SCRAM, one thread). The same binary loads Prosody, so the
 // retrieve rate is compared with Prosody's roster get by one client in one run.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The admin API, /healthz, /readyz and /metrics of a running waitlistd, over real HTTP.
 
-Every route with its success and every refusal (each 4xx names its field), authentication,
+Every route with its success (and the OpenAPI document it serves) and every refusal (each 4xx names its field), authentication,
 404/409, the Prometheus text format, keep-alive, body limits, graceful stop; then "the contact
 registers": a slixmpp user waits for a number, the operator creates the account that owns it,
 and the user receives the JID push at once; the new account logs in with SCRAM-SHA-256 and
@@ -12,6 +12,8 @@ Usage: admin_api_test.py --waitlistd PATH
 """
 import argparse
 import asyncio
+import json
+import os
 import logging
 import re
 import socket
@@ -27,6 +29,7 @@ from xmpp_client import login as xmpp_login, logout
 logging.basicConfig(level=logging.CRITICAL)
 
 NS_WL = 'http://jabber.org/protocol/waitinglist'
+OPENAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'server', 'http', 'openapi.json')
 WAITLIST_JID = 'waitlist.' + DOMAIN
 
 
@@ -243,6 +246,26 @@ def partners_lists_the_configured_partners(s):
     expect(code, 200, 'status')
     expect(j, {'partners': [{'jid': 'waitlist.partner.example', 'service': 'waitlist.partner.example',
                              'serves': {'tel': ['+33']}, 'inbound_requests': 0}]}, 'body')
+
+
+def openapi_json_is_the_repository_document_and_every_documented_route_is_routed(s):
+    code, served = s.api('GET', '/v1/openapi.json')
+    expect(code, 200, 'status')
+    with open(OPENAPI, encoding='utf-8') as f:
+        expect(served, json.load(f), 'the served document against server/http/openapi.json')
+    # Each documented operation reaches a handler: whatever it answers, never the router's
+    # "no such resource" nor 405. Placeholders fill the path parameters.
+    for path, item in served['paths'].items():
+        concrete = path.replace('{jid}', q('nobody@' + DOMAIN)).replace('{uri}', q('tel:+13035550199'))
+        for method in item:
+            if method not in ('get', 'post', 'delete', 'put', 'patch'):
+                continue
+            token = None if item[method].get('security') == [] else 'default'
+            code, j = s.api(method.upper(), concrete, {} if method in ('post', 'put', 'patch') else None, token=token)
+            assert code != 405, f'{method} {path}: 405'
+            assert not (code == 404 and isinstance(j, dict) and j.get('error') == 'no such resource'), \
+                f'{method} {path}: the router has no such route'
+    expect_error(s, 'GET', '/v1/undocumented', None, 404, None, 'no such resource')
 
 
 # ---------------------------------------------------------------------------------------
@@ -488,7 +511,9 @@ def main():
                    deleting_an_account_is_204_then_404, adding_a_uri_is_201_and_again_200,
                    add_uri_refusals_name_their_field, removing_a_uri_is_204_then_404,
                    waitlist_of_a_new_account_is_empty_and_of_an_unknown_one_404,
-                   partners_lists_the_configured_partners, a_connection_is_kept_alive_across_requests,
+                   partners_lists_the_configured_partners,
+                   openapi_json_is_the_repository_document_and_every_documented_route_is_routed,
+                   a_connection_is_kept_alive_across_requests,
                    a_body_over_the_limit_is_413, malformed_http_is_400,
                    an_account_made_by_the_api_logs_in_with_scram_sha_256_and_sha_1,
                    registering_a_waited_for_number_pushes_the_jid_at_once,

@@ -13,7 +13,7 @@
 // - stops the first server with SIGTERM: the open stream gets system-shutdown, exit 0.
 //
 // Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
-// Usage: node --experimental-websocket ws_test.mjs --waitlistd PATH
+// Usage: node ws_test.mjs --waitlistd PATH (Node 18 or later)
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -21,7 +21,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { client, xml } from "@xmpp/client";
+// Node 18 (Debian 12's) has neither the global WebSocket nor the global crypto that xmpp.js
+// and the raw peers below use: there they are the `ws` package's WebSocket (RFC 6455 done by
+// someone else all the same) and node:crypto's webcrypto. They must be in place before
+// @xmpp/client loads, hence the dynamic imports.
+if (typeof globalThis.WebSocket === "undefined") globalThis.WebSocket = (await import("ws")).WebSocket;
+if (typeof globalThis.crypto === "undefined") globalThis.crypto = crypto.webcrypto;
+const { client, xml } = await import("@xmpp/client");
 
 const DOMAIN = "example.test";
 const MAX_STANZA = 16384;

@@ -1,5 +1,5 @@
 // Every example of XEP-0130 parses, re-serialises and parses back to an equal tree. The spec
-// is read at run time from the path meson passes (WL_XEP0130), never copied into the tree.
+// is read at run time from tests/spec/xep-0130.xml, whose path meson passes (WL_XEP0130).
 #include <doctest.h>
 
 #include <cstdlib>
