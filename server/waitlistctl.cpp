@@ -25,6 +25,7 @@
 
 #include "server/config.hpp"
 #include "storage/sqlite/sqlite_backup.hpp"
+#include "server/waitlistctl_directory.hpp"
 
 namespace {
 
@@ -33,6 +34,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using json = nlohmann::json;
 using tcp = asio::ip::tcp;
+using wl::ctl::percent_encode;
 
 constexpr const char* usage_text =
     "usage: waitlistctl --config FILE COMMAND\n"
@@ -47,29 +49,20 @@ constexpr const char* usage_text =
     "  partners reconcile [PARTNER]                    compare our requests with each partner's list (or one's)\n"
     "                                                  and send again what it lost\n"
     "  backup FILE                                     copy the SQLite database to FILE while waitlistd runs\n"
-    "                                                  (PostgreSQL: use pg_dump)\n";
+    "                                                  (PostgreSQL: use pg_dump)\n"
+    "  directory import FILE|- [--report FILE] [--batch N] [--progress SECONDS]\n"
+    "                                                  bulk provisioning from CSV (jid,uri) or JSON lines\n"
+    "                                                  ({\"jid\",\"uris\":[...]}); refusals go to the report;\n"
+    "                                                  progress lines every SECONDS when not on a terminal\n"
+    "    --sync: the file is the whole truth; URIs not in it are removed at the end\n"
+    "    --dry-run: write nothing; print what would be added, changed (and with --sync removed)\n"
+    "  directory export [FILE]                         the whole directory as CSV (jid,uri)\n";
 
 int usage(const std::string& problem = {})
 {
     if (!problem.empty()) std::fprintf(stderr, "waitlistctl: %s\n", problem.c_str());
     std::fputs(usage_text, stderr);
     return 2;
-}
-
-std::string percent_encode(std::string_view text)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
 }
 
 struct Reply {
@@ -429,6 +422,7 @@ int main(int argc, char** argv)
         }
         if (command == "waitlist") return waitlist(client, rest);
         if (command == "partners") return partners(client, rest);
+        if (command == "directory") return wl::ctl::directory_command({host, http.listen[0].port, http.admin_token}, rest);
         return usage("unknown command '" + command + "'");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "waitlistctl: %s\n", e.what());

@@ -60,6 +60,22 @@ class Store {
   virtual RemoveStatus remove_uri(const std::string& jid, const std::string& uri) = 0;
   /// The local account a canonical URI belongs to.
   virtual std::optional<std::string> lookup_uri(const std::string& uri) = 0;
+  /// Bulk provisioning, one transaction for the whole batch: every row's URI belongs to its
+  /// JID afterwards. Missing accounts are created without credentials (component mode); a
+  /// URI of another account moves (changed); a URI the batch already gave to another JID on
+  /// an earlier row is refused. Every newly registered URI is "the contact registers" for
+  /// it, exactly as add_uri. Rows are staged in bulk (COPY on PostgreSQL) and merged
+  /// set-based; repeating a batch changes nothing. Keep batches to a few thousand rows:
+  /// PostgreSQL holds one advisory lock per JID and per URI until the commit.
+  virtual DirectoryImportResult import_directory(const std::vector<DirectoryRow>& rows,
+                                                 const ImportOptions& options = {}) = 0;
+  /// Ends a sync run (ImportOptions::sync_run): removes every directory URI the run did not
+  /// see, the file being the whole truth (numbers ported out), and forgets the run. A run
+  /// that saw nothing removes nothing. dry_run: lists what would be removed, removes nothing.
+  /// Runs abandoned for two days are forgotten too.
+  virtual SyncResult sync_directory(const std::string& run, bool dry_run) = 0;
+  /// The directory in URI order, `limit` rows after `after_uri` ("" from the start).
+  virtual std::vector<DirectoryRow> list_directory(const std::string& after_uri, std::size_t limit) = 0;
 
   // --- Waiting list items ----------------------------------------------------------------
 

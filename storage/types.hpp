@@ -92,6 +92,44 @@ struct AddUriResult {
 
 enum class RemoveStatus { removed, not_found };
 
+/// One row of a bulk directory import: a bare JID (normalised) and a canonical URI.
+struct DirectoryRow {
+  std::string jid;
+  std::string uri;
+};
+
+enum class ImportRowStatus {
+  added,      // the URI was new; the account was created without credentials if missing
+  changed,    // the URI belonged to another account and now belongs to this one
+  unchanged,  // the URI already belonged to this account (or repeats an earlier row)
+  refused,    // the batch gives the URI to another account on an earlier row
+};
+
+struct ImportRowOutcome {
+  ImportRowStatus status = ImportRowStatus::added;
+  std::size_t same_as = 0;  // refused: the index of the earlier row in the batch
+};
+
+struct ImportOptions {
+  /// Not empty: every URI of the batch is remembered under this run, for sync_directory.
+  std::string sync_run;
+  /// Classify only: the result says what the batch would do; nothing is written but the
+  /// run's URIs.
+  bool dry_run = false;
+};
+
+struct SyncResult {
+  std::size_t seen = 0;               // URIs the run saw; 0 removes nothing
+  std::vector<DirectoryRow> removed;  // (or that would be removed), in URI order
+};
+
+struct DirectoryImportResult {
+  std::vector<ImportRowOutcome> rows;  // one per input row, in order
+  std::size_t accounts_created = 0;
+  std::size_t items_found = 0;    // local waiting items now found (push jobs queued)
+  std::size_t partners_told = 0;  // inbound partner requests that got a partner_push job
+};
+
 // ---------------------------------------------------------------------------------------
 // Waiting list items (this provider as ServiceProvider).
 

@@ -3,10 +3,12 @@
 #include <boost/beast/http/field.hpp>
 #include <openssl/crypto.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <string>
 #include <variant>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "proto/jid.hpp"
 #include "proto/sasl/scram.hpp"
 #include "federation/async/await_answer.hpp"
+#include "server/http/directory_import.hpp"
 #include "server/http/openapi.hpp"
 #include "server/http/server.hpp"
 #include "server/log.hpp"
@@ -91,12 +94,9 @@ public:
 
     Checked<std::string> account_jid(std::string_view text, std::string_view field) const
     {
-        auto jid = proto::Jid::parse(text);
-        if (!jid) return bad("invalid jid", field);
-        if (jid->has_resource()) return bad("the jid must be a bare JID, without a resource", field);
-        if (!jid->has_node()) return bad("the jid must have a local part (user@" + domain_ + ")", field);
-        if (jid->domain() != domain_) return bad("the jid must be in the domain " + domain_, field);
-        return jid->bare_str();
+        auto checked = check_account_jid(text, domain_);
+        if (!checked.problem.empty()) return bad(checked.problem, field);
+        return std::move(checked.jid);
     }
 
     Checked<std::string> contact_uri(std::string_view text, std::string_view field) const
@@ -408,6 +408,107 @@ public:
         co_return json_response(Status::accepted, json{{"reconciling", started}}.dump());
     }
 
+    // One batch of a bulk import (waitlistctl directory import sends the file in batches
+    // on one connection; each answer is that batch's part of the summary). Parsing and
+    // canonicalising run on the database thread with the write, never on the I/O thread.
+    asio::awaitable<Response> import_directory(const Request& req, const PathParams&)
+    {
+        struct Outcome {
+            ImportBatch batch;
+            storage::DirectoryImportResult result;
+        };
+        std::string bad_name;
+        auto query = parse_query(std::string_view(req.target().data(), req.target().size()), bad_name);
+        if (!query) co_return bad("malformed percent-encoding", bad_name);
+        storage::ImportOptions options;
+        for (const auto& [name, value] : *query) {
+            if (name == "run" && valid_run_id(value)) options.sync_run = value;
+            else if (name == "run") co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
+            else if (name == "dry_run" && (value == "1" || value == "true")) options.dry_run = true;
+            else if (name == "dry_run" && (value == "0" || value == "false")) options.dry_run = false;
+            else if (name == "dry_run") co_return bad("must be true or false", "dry_run");
+            else co_return bad("unknown query parameter", name);
+        }
+        auto body = std::make_shared<std::string>(req.body());
+        auto work = [body, options, policy = policy_, domain = domain_](storage::Store& s) {
+            Outcome out;
+            out.batch = parse_import_body(*body, policy, domain, std::max(1u, std::thread::hardware_concurrency()));
+            if (out.batch.rows_read > max_import_rows) return out;
+            out.result = s.import_directory(out.batch.rows, options);
+            return out;
+        };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const Outcome& out = std::get<Outcome>(r);
+        if (out.batch.rows_read > max_import_rows)
+            co_return json_error(Status::payload_too_large,
+                                 "at most " + std::to_string(max_import_rows) + " rows per request", "body");
+        registered(out.result.items_found, out.result.partners_told);
+        co_return json_response(Status::ok, import_summary(out.batch, out.result).dump());
+    }
+
+    // GET /v1/directory?after=URI&limit=N: a page in URI order; "next" names the last URI
+    // when more may follow.
+    asio::awaitable<Response> export_directory(const Request& req, const PathParams&)
+    {
+        std::string after;
+        std::size_t limit = 1000;
+        std::string bad_name;
+        auto query = parse_query(std::string_view(req.target().data(), req.target().size()), bad_name);
+        if (!query) co_return bad("malformed percent-encoding", bad_name);
+        for (const auto& [name, value] : *query) {
+            if (name == "after") {
+                after = value;
+            } else if (name == "limit") {
+                char* end = nullptr;
+                unsigned long n = std::strtoul(value.c_str(), &end, 10);
+                if (value.empty() || *end != '\0' || n == 0 || n > 10000)
+                    co_return bad("must be an integer from 1 to 10000", "limit");
+                limit = n;
+            } else {
+                co_return bad("unknown query parameter", name);
+            }
+        }
+        auto work = [after, limit](storage::Store& s) { return s.list_directory(after, limit); };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const auto& rows = std::get<std::vector<storage::DirectoryRow>>(r);
+        json out = json::array();
+        for (const auto& row : rows) out.push_back({{"jid", row.jid}, {"uri", row.uri}});
+        json reply = {{"rows", out}};
+        if (rows.size() == limit) reply["next"] = rows.back().uri;
+        co_return json_response(Status::ok, reply.dump());
+    }
+
+    // POST /v1/directory:sync {"run", "dry_run"?}: the file of that run is the whole truth.
+    asio::awaitable<Response> sync_directory(const Request& req, const PathParams&)
+    {
+        auto body = object_body(req, {"run", "dry_run"});
+        if (auto* refusal = std::get_if<Response>(&body)) co_return std::move(*refusal);
+        const json& b = std::get<json>(body);
+        auto run = string_field(b, "run");
+        if (auto* refusal = std::get_if<Response>(&run)) co_return std::move(*refusal);
+        if (!valid_run_id(std::get<std::string>(run)))
+            co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
+        bool dry_run = false;
+        if (auto it = b.find("dry_run"); it != b.end()) {
+            if (!it->is_boolean()) co_return bad("must be true or false", "dry_run");
+            dry_run = it->get<bool>();
+        }
+        auto work = [r = std::get<std::string>(run), dry_run](storage::Store& s) { return s.sync_directory(r, dry_run); };
+        auto r = co_await db(work);
+        if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
+        const auto& result = std::get<storage::SyncResult>(r);
+        if (result.seen == 0)
+            co_return json_error(Status::conflict, "the run imported no rows; a sync would empty the directory", "run");
+        json removed = json::array();
+        for (const auto& row : result.removed) removed.push_back({{"jid", row.jid}, {"uri", row.uri}});
+        spdlog::info("admin API: directory sync {}: {} uri(s) {}", std::get<std::string>(run), result.removed.size(),
+                     dry_run ? "would be removed" : "removed");
+        co_return json_response(Status::ok,
+                                json{{"seen", result.seen}, {"dry_run", dry_run}, {"removed", removed}}.dump());
+    }
+
     asio::awaitable<Response> openapi(const Request&, const PathParams&)
     {
         co_return json_response(Status::ok, std::string(openapi_document()));
@@ -447,6 +548,9 @@ void register_admin_api(HttpServer& http, const Config& config, storage::DbExecu
     http.add_route(Verb::get, "/v1/accounts/{jid}/waitlist", guarded(api, &AdminApi::waitlist));
     http.add_route(Verb::get, "/v1/partners", guarded(api, &AdminApi::partners));
     http.add_route(Verb::post, "/v1/partners/reconcile", guarded(api, &AdminApi::reconcile));
+    http.add_route(Verb::post, "/v1/directory:import", guarded(api, &AdminApi::import_directory), 4 * 1024 * 1024);
+    http.add_route(Verb::get, "/v1/directory", guarded(api, &AdminApi::export_directory));
+    http.add_route(Verb::post, "/v1/directory:sync", guarded(api, &AdminApi::sync_directory));
     http.add_route(Verb::get, "/v1/openapi.json", guarded(api, &AdminApi::openapi));
 }
 

@@ -14,6 +14,18 @@
 //     "service": the partner's waiting list service, configured or (for a partner known by
 //     its domain alone) discovered; absent while unknown. "inbound_requests": the requests
 //     that service has recorded with us (we are its InteropPartner).
+//   POST   /v1/directory:import          NDJSON rows {"line"?,"jid","uri"}, at most 5000 (body
+//                                          up to 4 MiB)  200 {"rows","added","changed","unchanged",
+//                                          "refused","accounts_created","waiting_users_told",
+//                                          "partners_told","refusals":[{"line","reason"}]}
+//     Bulk provisioning, one batch per request in one transaction (server/http/directory_import.hpp);
+//     missing accounts are created without a password; repeating a batch changes nothing.
+//     "?run=ID" remembers the batch's URIs under a sync run; "&dry_run=true" writes nothing
+//     else and answers what the batch would do.
+//   POST   /v1/directory:sync             {"run","dry_run"?}  200 {"seen","dry_run","removed":[{"jid","uri"}]}
+//     Removes every URI the run did not import (the file is the whole truth); 409 for a run
+//     that imported nothing.
+//   GET    /v1/directory?after=URI&limit=N  200 {"rows":[{"jid","uri"}],"next"?} in URI order
 //
 // Authentication: "Authorization: Bearer <http.admin_token>" on every /v1/ request; a
 // missing or wrong token is 401. An empty http.admin_token switches the API off: every /v1/

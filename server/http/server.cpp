@@ -12,6 +12,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "server/log.hpp"
@@ -150,10 +152,12 @@ HttpServer::HttpServer(asio::io_context& io, const std::vector<Endpoint>& listen
 
 HttpServer::~HttpServer() = default;
 
-void HttpServer::add_route(Verb method, std::string pattern, Handler handler)
+void HttpServer::add_route(Verb method, std::string pattern, Handler handler, std::size_t body_limit)
 {
     Route route;
     route.method = method;
+    route.body_limit = body_limit ? body_limit : options_.body_limit;
+    largest_body_limit_ = std::max(largest_body_limit_, route.body_limit);
     for (auto seg : split_path(pattern)) route.segments.emplace_back(seg);
     std::string label = std::string(bhttp::to_string(method)) + " " + pattern;
     route.latency = &metrics_registry().histogram("waitlistd_http_request_duration_seconds", "",
@@ -270,7 +274,7 @@ asio::awaitable<void> HttpServer::serve(const std::shared_ptr<Connection>& conn)
 {
     auto self = shared_from_this();
     auto& stream = conn->stream;
-    beast::flat_buffer buffer(options_.header_limit + options_.body_limit + 4096);
+    beast::flat_buffer buffer(options_.header_limit + std::max(options_.body_limit, largest_body_limit_) + 4096);
     bool first = true;
     while (!stopping_) {
         boost::system::error_code ec;
@@ -288,14 +292,25 @@ asio::awaitable<void> HttpServer::serve(const std::shared_ptr<Connection>& conn)
 
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-        parser.body_limit(options_.body_limit);
+        // Beast checks Content-Length against the limit while it parses the header, before
+        // the route is known: the largest limit there, the route's own right after.
+        std::size_t body_limit = std::max(options_.body_limit, largest_body_limit_);
+        parser.body_limit(body_limit);
         stream.expires_after(options_.request_timeout);
-        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+            const auto& head = parser.get();
+            body_limit = body_limit_for(head.method(), std::string_view(head.target().data(), head.target().size()));
+            parser.body_limit(body_limit);
+            if (parser.content_length() && *parser.content_length() > body_limit) ec = bhttp::error::body_limit;
+        }
+        if (!ec && !parser.is_done())
+            co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             std::optional<Response> refusal;
             if (ec == bhttp::error::body_limit)
                 refusal = json_error(Status::payload_too_large,
-                                     "the body is larger than " + std::to_string(options_.body_limit) + " bytes");
+                                     "the body is larger than " + std::to_string(body_limit) + " bytes");
             else if (ec == bhttp::error::header_limit)
                 refusal = json_error(Status::request_header_fields_too_large, "the request header is too large");
             else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -342,6 +357,19 @@ asio::awaitable<void> HttpServer::serve(const std::shared_ptr<Connection>& conn)
         stream.close();
     }
     forget(conn.get());
+}
+
+std::size_t HttpServer::body_limit_for(Verb method, std::string_view target) const
+{
+    auto segments = split_path(target.substr(0, target.find('?')));
+    for (const auto& route : routes_) {
+        if (route.method != method || route.segments.size() != segments.size()) continue;
+        bool ok = true;
+        for (std::size_t i = 0; i < segments.size() && ok; ++i)
+            ok = is_capture(route.segments[i]) || route.segments[i] == segments[i];
+        if (ok) return route.body_limit;
+    }
+    return options_.body_limit;
 }
 
 asio::awaitable<Response> HttpServer::dispatch(const Request& request)

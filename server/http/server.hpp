@@ -87,8 +87,9 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Registration happens before start().
-    void add_route(Verb method, std::string pattern, Handler handler);
+    // Registration happens before start(). `body_limit` (0: HttpOptions::body_limit) lets
+    // a bulk route take larger bodies than the rest.
+    void add_route(Verb method, std::string pattern, Handler handler, std::size_t body_limit = 0);
     // The handler for upgrade requests to `path` (RFC 7395: "/xmpp-websocket"). An upgrade
     // request to a path without one is answered 404.
     void set_upgrade_handler(std::string path, UpgradeHandler handler);
@@ -111,6 +112,7 @@ private:
         std::vector<std::string> segments;  // "{name}" for a capture
         Handler handler;
         Histogram* latency;
+        std::size_t body_limit;
     };
     class Connection;
 
@@ -118,6 +120,8 @@ private:
     // By reference: the detached lambda that awaits it owns the connection (federation/async/spawn.hpp).
     boost::asio::awaitable<void> serve(const std::shared_ptr<Connection>& conn);
     boost::asio::awaitable<Response> dispatch(const Request& request);
+    // The body limit of the route a request header names (the default for unrouted ones).
+    std::size_t body_limit_for(Verb method, std::string_view target) const;
     void forget(Connection* conn);
 
     boost::asio::io_context& io_;
@@ -126,6 +130,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> accept_strand_;
     std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
     std::vector<Route> routes_;
+    std::size_t largest_body_limit_ = 0;
     std::map<std::string, UpgradeHandler, std::less<>> upgrades_;
     Histogram* unrouted_latency_;
     std::atomic<bool> listening_{false};

@@ -1,6 +1,7 @@
 #include "storage/postgresql/pg_database.hpp"
 
 #include <pqxx/pqxx>
+#include <pqxx/tablewriter>
 
 #include <chrono>
 #include <thread>
@@ -139,6 +140,39 @@ class PgTx final : public sql::Tx {
   Backend backend() const override { return Backend::postgresql; }
   void lock_key(const std::string& key) override {
     exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", {key});
+  }
+  void copy_rows(const std::string& table, const std::vector<std::string>& columns,
+                 const std::vector<std::vector<std::string>>& rows) override {
+    // tablewriter, for its write_raw_line: libpqxx 6.4's stream_to keeps that private and
+    // fixes the column count at compile time.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    pqxx::tablewriter copy(tx_, table, columns.begin(), columns.end());
+    std::string line;
+    for (const auto& row : rows) {
+      line.clear();
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (c) line += '\t';
+        for (char ch : row[c]) {
+          switch (ch) {
+            case '\\': line += "\\\\"; break;
+            case '\t': line += "\\t"; break;
+            case '\n': line += "\\n"; break;
+            case '\r': line += "\\r"; break;
+            default: line += ch;
+          }
+        }
+      }
+      copy.write_raw_line(line);
+    }
+    copy.complete();
+#pragma GCC diagnostic pop
+  }
+  void lock_keys_of(const std::string& prefix, const std::string& table, const std::string& column) override {
+    // The aggregate consumes the sorted subquery in order, so the locks are taken sorted.
+    exec("SELECT count(pg_advisory_xact_lock(hashtextextended($1 || k, 0))) FROM (SELECT DISTINCT " + column +
+             " COLLATE \"C\" AS k FROM " + table + " ORDER BY 1) sorted",
+         {prefix});
   }
 
  private:

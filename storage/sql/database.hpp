@@ -41,6 +41,13 @@ class Tx {
   /// commit or rollback. Makes check-then-act on a row that may not exist yet safe (an item
   /// added while its contact registers). A no-op where transactions are serial anyway.
   virtual void lock_key(const std::string& key) = 0;
+  /// Appends rows of text cells to `table` (a staging table): COPY on PostgreSQL, one
+  /// prepared INSERT per row on SQLite.
+  virtual void copy_rows(const std::string& table, const std::vector<std::string>& columns,
+                         const std::vector<std::vector<std::string>>& rows) = 0;
+  /// Takes lock_key(prefix + value) for every distinct value of `column` in `table`, in
+  /// sorted (byte) order, in one statement.
+  virtual void lock_keys_of(const std::string& prefix, const std::string& table, const std::string& column) = 0;
 };
 
 class Database {

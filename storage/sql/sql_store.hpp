@@ -27,6 +27,9 @@ class SqlStore final : public Store {
   AddUriResult add_uri(const std::string& jid, const std::string& uri) override;
   RemoveStatus remove_uri(const std::string& jid, const std::string& uri) override;
   std::optional<std::string> lookup_uri(const std::string& uri) override;
+  DirectoryImportResult import_directory(const std::vector<DirectoryRow>& rows, const ImportOptions& options) override;
+  SyncResult sync_directory(const std::string& run, bool dry_run) override;
+  std::vector<DirectoryRow> list_directory(const std::string& after_uri, std::size_t limit) override;
 
   std::optional<std::vector<Item>> list_items(const std::string& owner) override;
   std::optional<Item> get_item(const std::string& owner, const std::string& id) override;

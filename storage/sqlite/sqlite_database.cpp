@@ -84,6 +84,22 @@ class SqliteTx final : public sql::Tx {
   Backend backend() const override { return Backend::sqlite; }
   // Transactions on the one connection are already serial (BEGIN IMMEDIATE + mutex).
   void lock_key(const std::string&) override {}
+  void lock_keys_of(const std::string&, const std::string&, const std::string&) override {}
+  void copy_rows(const std::string& table, const std::vector<std::string>& columns,
+                 const std::vector<std::vector<std::string>>& rows) override {
+    std::string sql = "INSERT INTO " + table + " (";
+    std::string values;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      sql += (c ? ", " : "") + columns[c];
+      values += (c ? ", $" : "$") + std::to_string(c + 1);
+    }
+    sql += ") VALUES (" + values + ")";
+    std::vector<sql::Param> params(columns.size());
+    for (const auto& row : rows) {
+      for (std::size_t c = 0; c < columns.size(); ++c) params[c] = row.at(c);
+      exec(sql, params);
+    }
+  }
 
  private:
   SqliteDatabase& db_;
