@@ -21,18 +21,23 @@ struct Counters {
     std::atomic<std::uint64_t> stanzas_in{0}, stanzas_out{0}, bounced{0}, rejected_in{0}, dialback_ok{0},
         dialback_failed{0}, sasl_external_ok{0}, connect_failures{0};
 
-    FederationStats snapshot() const {
-        return FederationStats{streams_in, streams_out, queued, stanzas_in, stanzas_out, bounced,
+    FederationStats snapshot() const
+    {
+        return FederationStats{streams_in,  streams_out, queued,          stanzas_in,       stanzas_out,     bounced,
                                rejected_in, dialback_ok, dialback_failed, sasl_external_ok, connect_failures};
     }
 };
 
 struct Context {
     Context(asio::any_io_executor strand_executor, FederationConfig cfg)
-        : executor(strand_executor), config(std::move(cfg)), tls(make_tls_contexts(config)),
-          resolver(strand_executor, ResolverOptions{config.nameserver, config.dns_timeout, 2, config.hosts_file}) {}
+        : executor(strand_executor),
+          config(std::move(cfg)),
+          tls(make_tls_contexts(config)),
+          resolver(strand_executor, ResolverOptions{config.nameserver, config.dns_timeout, 2, config.hosts_file})
+    {
+    }
 
-    asio::any_io_executor executor;   // a strand
+    asio::any_io_executor executor;  // a strand
     FederationConfig config;
     TlsContexts tls;
     Resolver resolver;
@@ -41,7 +46,8 @@ struct Context {
     // peer is reachable (again). Set before start; runs on the strand and must not block.
     std::function<void(const std::string& remote)> on_peer_up;
 
-    bool is_local(const std::string& domain) const {
+    bool is_local(const std::string& domain) const
+    {
         return std::find(config.local_domains.begin(), config.local_domains.end(), domain) !=
                config.local_domains.end();
     }

@@ -7,11 +7,11 @@
 namespace wl::federation {
 
 enum class FailureKind {
-    unreachable,      // no DNS answer, no target, connection refused
-    timeout,          // a deadline passed (DNS, connect, negotiation, dialback)
-    closed,           // the peer closed the stream or the connection
-    protocol,         // bad XML, an unexpected element, a stream error from the peer
-    not_authorized,   // authentication failed or the peer's certificate was required
+    unreachable,     // no DNS answer, no target, connection refused
+    timeout,         // a deadline passed (DNS, connect, negotiation, dialback)
+    closed,          // the peer closed the stream or the connection
+    protocol,        // bad XML, an unexpected element, a stream error from the peer
+    not_authorized,  // authentication failed or the peer's certificate was required
 };
 
 class StreamFailure : public std::runtime_error {

@@ -19,10 +19,15 @@ namespace xml = proto::xml;
 
 struct Federation::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::any_io_executor strand, FederationConfig config, StanzaHandler handler)
-        : strand(strand), ctx(std::make_shared<Context>(strand, std::move(config))), on_stanza(std::move(handler)) {}
+        : strand(strand),
+          ctx(std::make_shared<Context>(strand, std::move(config))),
+          on_stanza(std::move(handler))
+    {
+    }
 
     // Callbacks from streams that may outlive the facade by a little (while they close).
-    std::function<void(xml::Element)> deliver() {
+    std::function<void(xml::Element)> deliver()
+    {
         return [weak = weak_from_this()](xml::Element e) {
             if (auto self = weak.lock()) self->on_stanza(std::move(e));
         };
@@ -40,7 +45,8 @@ struct Federation::Impl : std::enable_shared_from_this<Impl> {
     std::list<std::weak_ptr<InStream>> incoming;
     bool stopping = false;
 
-    asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, bool direct_tls) {
+    asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, bool direct_tls)
+    {
         auto self = shared_from_this();
         for (;;) {
             boost::system::error_code ec;
@@ -66,14 +72,16 @@ struct Federation::Impl : std::enable_shared_from_this<Impl> {
             if (ec) continue;
             auto in = std::make_shared<InStream>(ctx, std::move(own), deliver(), direct_tls);
             incoming.push_back(in);
-            asio::co_spawn(strand, [in, self]() -> asio::awaitable<void> { co_await in->run(); }, asio::detached);
+            asio::co_spawn(
+                strand, [in, self]() -> asio::awaitable<void> { co_await in->run(); }, asio::detached);
         }
     }
 };
 
 namespace {
 
-asio::ip::tcp::endpoint parse_listen(const std::string& text) {
+asio::ip::tcp::endpoint parse_listen(const std::string& text)
+{
     auto target = parse_route(text);
     boost::system::error_code ec;
     if (!target) throw std::runtime_error("s2s.listen: not ip:port: " + text);
@@ -84,9 +92,11 @@ asio::ip::tcp::endpoint parse_listen(const std::string& text) {
 
 }  // namespace
 
-Federation::Federation(asio::any_io_executor executor, FederationConfig config, StanzaHandler on_stanza) {
+Federation::Federation(asio::any_io_executor executor, FederationConfig config, StanzaHandler on_stanza)
+{
     for (const auto& [domain, route] : config.routes)
-        if (!parse_route(route)) throw std::runtime_error("s2s.routes: '" + domain + "' = '" + route + "' is not host:port");
+        if (!parse_route(route))
+            throw std::runtime_error("s2s.routes: '" + domain + "' = '" + route + "' is not host:port");
     for (const auto& l : config.listen) parse_listen(l);
     for (const auto& l : config.listen_direct_tls) parse_listen(l);
     if (config.local_domains.empty()) throw std::runtime_error("federation: no local domain");
@@ -98,11 +108,13 @@ Federation::Federation(asio::any_io_executor executor, FederationConfig config, 
 
 Federation::~Federation() = default;
 
-void Federation::set_on_peer_up(std::function<void(const std::string& remote)> handler) {
+void Federation::set_on_peer_up(std::function<void(const std::string& remote)> handler)
+{
     impl_->ctx->on_peer_up = std::move(handler);
 }
 
-void Federation::start() {
+void Federation::start()
+{
     // Binding happens here, synchronously, so that a port in use is reported at startup.
     auto bind = [&](const std::string& l, bool direct_tls) {
         const auto endpoint = parse_listen(l);
@@ -121,15 +133,17 @@ void Federation::start() {
     for (auto& a : impl_->acceptors) {
         asio::ip::tcp::acceptor* acceptor = a.acceptor.get();
         const bool direct_tls = a.direct_tls;
-        asio::co_spawn(impl_->strand,
-                       [impl, acceptor, direct_tls]() -> asio::awaitable<void> {
-                           co_await impl->accept_loop(*acceptor, direct_tls);
-                       },
-                       asio::detached);
+        asio::co_spawn(
+            impl_->strand,
+            [impl, acceptor, direct_tls]() -> asio::awaitable<void> {
+                co_await impl->accept_loop(*acceptor, direct_tls);
+            },
+            asio::detached);
     }
 }
 
-std::vector<asio::ip::tcp::endpoint> Federation::listen_endpoints() const {
+std::vector<asio::ip::tcp::endpoint> Federation::listen_endpoints() const
+{
     std::vector<asio::ip::tcp::endpoint> out;
     for (const auto& a : impl_->acceptors) {
         boost::system::error_code ec;
@@ -139,39 +153,44 @@ std::vector<asio::ip::tcp::endpoint> Federation::listen_endpoints() const {
     return out;
 }
 
-bool Federation::send(xml::Element stanza) {
+bool Federation::send(xml::Element stanza)
+{
     const auto from = proto::Jid::parse(stanza.attr_or("from"));
     const auto to = proto::Jid::parse(stanza.attr_or("to"));
     if (!from || !to || !impl_->ctx->is_local(from->domain()) || impl_->ctx->is_local(to->domain())) return false;
-    asio::dispatch(impl_->strand, [impl = impl_, local = from->domain(), remote = to->domain(),
-                                   stanza = std::move(stanza)]() mutable {
-        impl->pool->send(local, remote, std::move(stanza));
-    });
+    asio::dispatch(impl_->strand,
+                   [impl = impl_, local = from->domain(), remote = to->domain(), stanza = std::move(stanza)]() mutable {
+                       impl->pool->send(local, remote, std::move(stanza));
+                   });
     return true;
 }
 
-void Federation::stop(std::function<void()> done) {
+void Federation::stop(std::function<void()> done)
+{
     asio::dispatch(impl_->strand, [impl = impl_, done = std::move(done)]() mutable {
-        asio::co_spawn(impl->strand, [impl, done = std::move(done)]() -> asio::awaitable<void> {
-            impl->stopping = true;
-            for (auto& a : impl->acceptors) {
-                boost::system::error_code ec;
-                a.acceptor->close(ec);
-            }
-            for (auto& w : impl->incoming)
-                if (auto in = w.lock()) in->stop();
-            co_await impl->pool->stop();
-            // Wait for the streams to end, bounded by the grace period.
-            const auto deadline = std::chrono::steady_clock::now() + impl->ctx->config.shutdown_grace;
-            asio::steady_timer tick(impl->strand);
-            while (std::chrono::steady_clock::now() < deadline &&
-                   (impl->ctx->stats.streams_in > 0 || impl->ctx->stats.streams_out > 0)) {
-                tick.expires_after(std::chrono::milliseconds(20));
-                boost::system::error_code ec;
-                co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            }
-            if (done) done();
-        }, asio::detached);
+        asio::co_spawn(
+            impl->strand,
+            [impl, done = std::move(done)]() -> asio::awaitable<void> {
+                impl->stopping = true;
+                for (auto& a : impl->acceptors) {
+                    boost::system::error_code ec;
+                    a.acceptor->close(ec);
+                }
+                for (auto& w : impl->incoming)
+                    if (auto in = w.lock()) in->stop();
+                co_await impl->pool->stop();
+                // Wait for the streams to end, bounded by the grace period.
+                const auto deadline = std::chrono::steady_clock::now() + impl->ctx->config.shutdown_grace;
+                asio::steady_timer tick(impl->strand);
+                while (std::chrono::steady_clock::now() < deadline &&
+                       (impl->ctx->stats.streams_in > 0 || impl->ctx->stats.streams_out > 0)) {
+                    tick.expires_after(std::chrono::milliseconds(20));
+                    boost::system::error_code ec;
+                    co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                }
+                if (done) done();
+            },
+            asio::detached);
     });
 }
 

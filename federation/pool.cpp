@@ -16,7 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 Pool::Pool(std::shared_ptr<Context> ctx, Deliver bounce) : ctx_(std::move(ctx)), bounce_(std::move(bounce)) {}
 
-void Pool::send(const std::string& local, const std::string& remote, xml::Element stanza) {
+void Pool::send(const std::string& local, const std::string& remote, xml::Element stanza)
+{
     const Key key{local, remote};
     if (stopping_) {
         bounce(stanza, FailureKind::unreachable, "federation is shutting down");
@@ -33,7 +34,9 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
         link->key = key;
         it = links_.emplace(key, link).first;
         async::spawn_detached(ctx_->executor, "s2s out: a stream",
-                       [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->run(link); });
+                              [self = shared_from_this(), link]() -> asio::awaitable<void> {
+                                  co_await self->run(link);
+                              });
     }
     auto& link = *it->second;
     if (link.state == Link::State::ready) {
@@ -42,7 +45,8 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
     }
     if (link.queue.size() >= ctx_->config.max_queued_per_peer) {
         // Prosody bounces a full send queue too; resource-constraint tells the sender to wait.
-        if (auto reply = make_bounce(stanza, proto::StanzaCondition::resource_constraint, "too many stanzas queued for " + remote))
+        if (auto reply = make_bounce(stanza, proto::StanzaCondition::resource_constraint,
+                                     "too many stanzas queued for " + remote))
             deliver_bounce(std::move(*reply));
         return;
     }
@@ -50,29 +54,34 @@ void Pool::send(const std::string& local, const std::string& remote, xml::Elemen
     ++ctx_->stats.queued;
 }
 
-void Pool::write(Link& link, const xml::Element& stanza) {
+void Pool::write(Link& link, const xml::Element& stanza)
+{
     link.stream->send(with_stanza_ns(stanza, proto::ns::client, proto::ns::server));
     link.last_used = Clock::now();
     ++ctx_->stats.stanzas_out;
 }
 
-void Pool::bounce(const xml::Element& stanza, FailureKind kind, const std::string& reason) {
-    (void)reason;   // peer addresses and DNS details are for our logs, not for the sender
+void Pool::bounce(const xml::Element& stanza, FailureKind kind, const std::string& reason)
+{
+    (void)reason;  // peer addresses and DNS details are for our logs, not for the sender
     if (auto reply = make_bounce(stanza, bounce_condition(kind))) deliver_bounce(std::move(*reply));
 }
 
-void Pool::deliver_bounce(xml::Element reply) {
+void Pool::deliver_bounce(xml::Element reply)
+{
     ++ctx_->stats.bounced;
     // Posted, never called inline: send() may be running inside the server's own handler.
     asio::post(ctx_->executor, [deliver = bounce_, reply = std::move(reply)]() mutable { deliver(std::move(reply)); });
 }
 
-void Pool::forget(const std::shared_ptr<Link>& link) {
+void Pool::forget(const std::shared_ptr<Link>& link)
+{
     auto it = links_.find(link->key);
     if (it != links_.end() && it->second == link) links_.erase(it);
 }
 
-asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
+asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link)
+{
     const auto& [local, remote] = link->key;
     const auto& cfg = ctx_->config;
     OutStream out;
@@ -87,8 +96,8 @@ asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
         b.until = Clock::now() + delay;
         b.kind = f.kind();
         b.reason = f.what();
-        spdlog::info("s2s out {} -> {}: cannot open a stream ({}); {} queued stanza(s) bounced", local, remote, f.what(),
-                     link->queue.size());
+        spdlog::info("s2s out {} -> {}: cannot open a stream ({}); {} queued stanza(s) bounced", local, remote,
+                     f.what(), link->queue.size());
         forget(link);
         ctx_->stats.queued -= link->queue.size();
         auto queue = std::move(link->queue);
@@ -108,7 +117,9 @@ asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
     link->last_used = Clock::now();
     if (stopping_) link->stream->close();
     async::spawn_detached(ctx_->executor, "s2s out: idle watch",
-                   [self = shared_from_this(), link]() -> asio::awaitable<void> { co_await self->watch_idle(link); });
+                          [self = shared_from_this(), link]() -> asio::awaitable<void> {
+                              co_await self->watch_idle(link);
+                          });
 
     // The receiving server sends nothing but the end of the stream (or an error) here.
     bool peer_closed = false;
@@ -137,7 +148,8 @@ asio::awaitable<void> Pool::run(const std::shared_ptr<Link>& link) {
     link->stream->close();
 }
 
-asio::awaitable<void> Pool::watch_idle(const std::shared_ptr<Link>& link) {
+asio::awaitable<void> Pool::watch_idle(const std::shared_ptr<Link>& link)
+{
     const auto idle_timeout = ctx_->config.idle_timeout;
     while (link->state == Link::State::ready) {
         link->idle.expires_at(link->last_used + idle_timeout);
@@ -155,7 +167,8 @@ asio::awaitable<void> Pool::watch_idle(const std::shared_ptr<Link>& link) {
     }
 }
 
-asio::awaitable<void> Pool::stop() {
+asio::awaitable<void> Pool::stop()
+{
     stopping_ = true;
     auto links = links_;
     for (auto& [key, link] : links) {

@@ -34,11 +34,15 @@ public:
     asio::awaitable<void> stop();
 
 private:
-    using Key = std::pair<std::string, std::string>;   // (local, remote)
+    using Key = std::pair<std::string, std::string>;  // (local, remote)
     struct Link {
         explicit Link(asio::any_io_executor ex) : idle(ex) {}
         Key key;
-        enum class State { connecting, ready, closing } state = State::connecting;
+        enum class State {
+            connecting,
+            ready,
+            closing
+        } state = State::connecting;
         std::deque<proto::xml::Element> queue;
         std::shared_ptr<XmlStream> stream;
         std::chrono::steady_clock::time_point last_used;

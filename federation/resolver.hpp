@@ -22,9 +22,9 @@ namespace wl::federation {
 
 enum class DnsStatus {
     ok,
-    no_records,   // NXDOMAIN or NODATA: the name exists without such records, or not at all
-    failed,       // SERVFAIL, REFUSED, unreachable server, malformed answer
-    timeout,      // no answer within the configured tries
+    no_records,  // NXDOMAIN or NODATA: the name exists without such records, or not at all
+    failed,      // SERVFAIL, REFUSED, unreachable server, malformed answer
+    timeout,     // no answer within the configured tries
 };
 
 struct SrvLookup {
@@ -34,17 +34,17 @@ struct SrvLookup {
 
 struct AddressLookup {
     DnsStatus status = DnsStatus::failed;
-    std::vector<asio::ip::tcp::endpoint> endpoints;   // IPv6 and IPv4 as the resolver ordered them
+    std::vector<asio::ip::tcp::endpoint> endpoints;  // IPv6 and IPv4 as the resolver ordered them
 };
 
 struct TargetsLookup {
-    std::vector<Target> targets;   // empty: no service, or DNS failed (see status)
-    DnsStatus status = DnsStatus::ok;   // the worst SRV status seen, for error reporting
+    std::vector<Target> targets;       // empty: no service, or DNS failed (see status)
+    DnsStatus status = DnsStatus::ok;  // the worst SRV status seen, for error reporting
 };
 
 struct ResolverOptions {
-    std::string nameserver;   // "ip:port" (or "[v6]:port"), comma-separated list; empty = system
-    std::chrono::milliseconds timeout{1500};   // per try
+    std::string nameserver;                   // "ip:port" (or "[v6]:port"), comma-separated list; empty = system
+    std::chrono::milliseconds timeout{1500};  // per try
     int tries = 2;
     // Targets are looked up in the hosts file before DNS: /etc/hosts, or the file named by
     // c-ares' CARES_HOSTS variable. Off: DNS only, for a private nameserver that must not be

@@ -20,7 +20,8 @@ using proto::StreamCondition;
 
 namespace {
 
-std::string random_stream_id() {
+std::string random_stream_id()
+{
     unsigned char bytes[16];
     if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
     static const char hex[] = "0123456789abcdef";
@@ -41,9 +42,13 @@ InStream::InStream(std::shared_ptr<Context> ctx, asio::ip::tcp::socket socket, D
     : ctx_(ctx),
       stream_(std::make_shared<XmlStream>(std::move(socket), ctx->tls.server, ctx->config.max_stanza_bytes,
                                           ctx->config.max_write_buffer)),
-      deliver_(std::move(deliver)), direct_tls_(direct_tls) {}
+      deliver_(std::move(deliver)),
+      direct_tls_(direct_tls)
+{
+}
 
-asio::awaitable<void> InStream::run() {
+asio::awaitable<void> InStream::run()
+{
     ++ctx_->stats.streams_in;
     try {
         co_await negotiate_and_serve();
@@ -58,7 +63,8 @@ asio::awaitable<void> InStream::run() {
 
 void InStream::stop() { stream_->send_close(ctx_->config.shutdown_grace); }
 
-xml::Element InStream::features() const {
+xml::Element InStream::features() const
+{
     xml::Element f("features", std::string(ns::stream));
     // Without a certificate of our own (allowed only when TLS is optional) we cannot offer TLS.
     if (!stream_->is_tls() && !ctx_->config.tls_cert_file.empty()) {
@@ -75,12 +81,13 @@ xml::Element InStream::features() const {
     const bool cert_required = !peer_domain_.empty() && ctx_->config.policy_for(peer_domain_).require_valid_certificate;
     if (!sasl_done_ && !cert_required && !ctx_->config.dialback_secret.empty()) {
         auto& db = f.add_child("dialback", std::string(ns::dialback_feature));
-        db.add_child("errors", std::string(ns::dialback_feature));   // XEP-0220 §2.4: we send typed errors
+        db.add_child("errors", std::string(ns::dialback_feature));  // XEP-0220 §2.4: we send typed errors
     }
     return f;
 }
 
-asio::awaitable<void> InStream::negotiate_and_serve() {
+asio::awaitable<void> InStream::negotiate_and_serve()
+{
     auto& s = *stream_;
     const auto& cfg = ctx_->config;
     s.expires_after(cfg.negotiation_timeout);
@@ -150,8 +157,8 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
                 co_return;
             } else if (el.is("auth", ns::sasl)) {
                 const auto authzid = el.text();
-                std::optional<std::string> decoded = authzid.empty() || authzid == "=" ? std::optional<std::string>("")
-                                                                                       : proto::base64_decode(authzid);
+                std::optional<std::string> decoded =
+                    authzid.empty() || authzid == "=" ? std::optional<std::string>("") : proto::base64_decode(authzid);
                 proto::SaslCondition failure = proto::SaslCondition::not_authorized;
                 bool ok = false;
                 if (sasl_done_ || el.attr_or("mechanism") != "EXTERNAL") {
@@ -195,7 +202,8 @@ asio::awaitable<void> InStream::negotiate_and_serve() {
     }
 }
 
-asio::awaitable<void> InStream::on_db_result(xml::Element result) {
+asio::awaitable<void> InStream::on_db_result(xml::Element result)
+{
     auto& s = *stream_;
     const auto remote = result.attr_or("from");
     const auto local = result.attr_or("to");
@@ -223,7 +231,7 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
         s.send(reply("valid"));
         co_return;
     }
-    if (verifying_.count({remote, local})) co_return;   // the answer to the first one will do
+    if (verifying_.count({remote, local})) co_return;  // the answer to the first one will do
     if (verifying_.size() >= max_pending_verifications) {
         co_await s.fail(StreamCondition::policy_violation, "too many dialback requests");
         throw StreamFailure(FailureKind::protocol, "dialback flood from " + remote);
@@ -231,29 +239,33 @@ asio::awaitable<void> InStream::on_db_result(xml::Element result) {
     verifying_.insert({remote, local});
     // The check goes out over a connection of its own while this stream keeps reading.
     auto self = shared_from_this();
-    asio::co_spawn(ctx_->executor, [self, remote, local, key = result.text()]() -> asio::awaitable<void> {
-        const bool valid = co_await dialback_verify(*self->ctx_, local, remote, self->stream_id_, key);
-        self->verifying_.erase({remote, local});
-        if (!self->stream_->is_open()) co_return;
-        xml::Element r("result", std::string(ns::dialback));
-        r.set_attr("from", local);
-        r.set_attr("to", remote);
-        r.set_attr("type", valid ? "valid" : "invalid");
-        if (valid) {
-            self->authorized_.insert({remote, local});
-            ++self->ctx_->stats.dialback_ok;
-            self->stream_->expires_after(self->ctx_->config.idle_timeout);
-            spdlog::info("s2s in {} -> {}: authenticated by dialback", remote, local);
-            if (self->ctx_->on_peer_up) self->ctx_->on_peer_up(remote);
-        } else {
-            ++self->ctx_->stats.dialback_failed;
-            spdlog::info("s2s in {} -> {}: dialback key rejected", remote, local);
-        }
-        self->stream_->send(r);
-    }, asio::detached);
+    asio::co_spawn(
+        ctx_->executor,
+        [self, remote, local, key = result.text()]() -> asio::awaitable<void> {
+            const bool valid = co_await dialback_verify(*self->ctx_, local, remote, self->stream_id_, key);
+            self->verifying_.erase({remote, local});
+            if (!self->stream_->is_open()) co_return;
+            xml::Element r("result", std::string(ns::dialback));
+            r.set_attr("from", local);
+            r.set_attr("to", remote);
+            r.set_attr("type", valid ? "valid" : "invalid");
+            if (valid) {
+                self->authorized_.insert({remote, local});
+                ++self->ctx_->stats.dialback_ok;
+                self->stream_->expires_after(self->ctx_->config.idle_timeout);
+                spdlog::info("s2s in {} -> {}: authenticated by dialback", remote, local);
+                if (self->ctx_->on_peer_up) self->ctx_->on_peer_up(remote);
+            } else {
+                ++self->ctx_->stats.dialback_failed;
+                spdlog::info("s2s in {} -> {}: dialback key rejected", remote, local);
+            }
+            self->stream_->send(r);
+        },
+        asio::detached);
 }
 
-void InStream::on_db_verify(const xml::Element& verify) {
+void InStream::on_db_verify(const xml::Element& verify)
+{
     // We are the authoritative server: did one of our domains issue this key?
     const auto receiving = verify.attr_or("from");
     const auto originating = verify.attr_or("to");
@@ -266,14 +278,16 @@ void InStream::on_db_verify(const xml::Element& verify) {
         r.set_attr("type", "error");
         r.add_child(proto::to_element(proto::make_stanza_error(proto::StanzaCondition::item_not_found), ns::server));
     } else {
-        const bool valid = !ctx_->config.dialback_secret.empty() &&
-                           proto::verify_dialback_key(ctx_->config.dialback_secret, receiving, originating, id, verify.text());
+        const bool valid =
+            !ctx_->config.dialback_secret.empty() &&
+            proto::verify_dialback_key(ctx_->config.dialback_secret, receiving, originating, id, verify.text());
         r.set_attr("type", valid ? "valid" : "invalid");
     }
     stream_->send(r);
 }
 
-asio::awaitable<bool> InStream::on_stanza(xml::Element stanza) {
+asio::awaitable<bool> InStream::on_stanza(xml::Element stanza)
+{
     auto& s = *stream_;
     const auto from = proto::Jid::parse(stanza.attr_or("from"));
     const auto to = proto::Jid::parse(stanza.attr_or("to"));

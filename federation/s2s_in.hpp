@@ -43,7 +43,7 @@ private:
     std::string peer_domain_;  // the 'from' of the stream header, if given
     bool direct_tls_ = false;
     bool sasl_done_ = false;
-    std::set<std::pair<std::string, std::string>> authorized_;   // (remote domain, local domain)
+    std::set<std::pair<std::string, std::string>> authorized_;  // (remote domain, local domain)
     std::set<std::pair<std::string, std::string>> verifying_;
 };
 

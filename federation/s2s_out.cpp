@@ -14,7 +14,8 @@ using Kind = xml::StreamEvent::Kind;
 
 namespace {
 
-xml::Element make_header(const std::string& from, const std::string& to) {
+xml::Element make_header(const std::string& from, const std::string& to)
+{
     xml::Element h("stream", std::string(ns::stream));
     h.set_attr("from", from);
     h.set_attr("to", to);
@@ -23,7 +24,8 @@ xml::Element make_header(const std::string& from, const std::string& to) {
 }
 
 // The next event, which must be an element; a stream error or the stream's end is a failure.
-asio::awaitable<xml::Element> read_element(XmlStream& s) {
+asio::awaitable<xml::Element> read_element(XmlStream& s)
+{
     auto ev = co_await s.read();
     if (ev.kind == Kind::close) throw StreamFailure(FailureKind::closed, s.peer() + " closed the stream");
     if (ev.kind == Kind::open) {
@@ -39,7 +41,8 @@ asio::awaitable<xml::Element> read_element(XmlStream& s) {
     co_return std::move(ev.element);
 }
 
-bool offers_mechanism(const xml::Element& features, std::string_view mechanism) {
+bool offers_mechanism(const xml::Element& features, std::string_view mechanism)
+{
     const auto* mechs = features.child("mechanisms", ns::sasl);
     if (!mechs) return false;
     for (const auto* m : mechs->children("mechanism", ns::sasl))
@@ -55,7 +58,8 @@ struct Negotiated {
 // One connected socket, from the first byte to an authenticated stream (or, for
 // verify_only, to the point where db:verify may be sent).
 asio::awaitable<Negotiated> negotiate(Context& ctx, XmlStream& s, const std::string& local, const std::string& remote,
-                                      bool direct_tls, OutPurpose purpose) {
+                                      bool direct_tls, OutPurpose purpose)
+{
     const auto& cfg = ctx.config;
     if (direct_tls) co_await s.start_tls(asio::ssl::stream_base::client, remote);
     bool sasl_done = false;
@@ -131,7 +135,7 @@ asio::awaitable<Negotiated> negotiate(Context& ctx, XmlStream& s, const std::str
         s.send(result);
         for (;;) {
             auto answer = co_await read_element(s);
-            if (!answer.is("result", ns::dialback)) continue;   // e.g. a db:verify answer for another stream
+            if (!answer.is("result", ns::dialback)) continue;  // e.g. a db:verify answer for another stream
             if (answer.attr_or("from") != remote || answer.attr_or("to") != local) continue;
             const auto type = answer.attr_or("type");
             if (type == "valid") {
@@ -145,7 +149,8 @@ asio::awaitable<Negotiated> negotiate(Context& ctx, XmlStream& s, const std::str
 
 }  // namespace
 
-asio::awaitable<OutStream> open_outgoing(Context& ctx, std::string local, std::string remote, OutPurpose purpose) {
+asio::awaitable<OutStream> open_outgoing(Context& ctx, std::string local, std::string remote, OutPurpose purpose)
+{
     const auto& cfg = ctx.config;
     std::vector<Target> targets;
     auto route = cfg.routes.find(remote);
@@ -176,7 +181,8 @@ asio::awaitable<OutStream> open_outgoing(Context& ctx, std::string local, std::s
             continue;
         }
         for (const auto& endpoint : addresses.endpoints) {
-            auto s = std::make_shared<XmlStream>(ctx.executor, ctx.tls.client, cfg.max_stanza_bytes, cfg.max_write_buffer);
+            auto s =
+                std::make_shared<XmlStream>(ctx.executor, ctx.tls.client, cfg.max_stanza_bytes, cfg.max_write_buffer);
             try {
                 s->expires_after(cfg.connect_timeout);
                 co_await s->connect(endpoint);
@@ -197,7 +203,8 @@ asio::awaitable<OutStream> open_outgoing(Context& ctx, std::string local, std::s
 }
 
 asio::awaitable<bool> dialback_verify(Context& ctx, std::string receiving, std::string originating,
-                                      std::string stream_id, std::string key) {
+                                      std::string stream_id, std::string key)
+{
     std::shared_ptr<XmlStream> s;
     try {
         auto out = co_await open_outgoing(ctx, receiving, originating, OutPurpose::verify_only);

@@ -13,15 +13,19 @@
 namespace wl::federation {
 
 enum class OutPurpose {
-    authenticate,   // a stream we will send stanzas on
-    verify_only,    // a connection to an authoritative server to send one db:verify
+    authenticate,  // a stream we will send stanzas on
+    verify_only,   // a connection to an authoritative server to send one db:verify
 };
 
-enum class AuthMethod { none, sasl_external, dialback };
+enum class AuthMethod {
+    none,
+    sasl_external,
+    dialback
+};
 
 struct OutStream {
     std::shared_ptr<XmlStream> stream;
-    std::string stream_id;   // the id the receiving server gave its stream header
+    std::string stream_id;  // the id the receiving server gave its stream header
     AuthMethod method = AuthMethod::none;
 };
 

@@ -14,7 +14,7 @@ struct SrvRecord {
     std::uint16_t priority = 0;
     std::uint16_t weight = 0;
     std::uint16_t port = 0;
-    std::string target;   // host name without the trailing dot; "." means "no service here"
+    std::string target;  // host name without the trailing dot; "." means "no service here"
 };
 
 // Returns a number in [0, bound], inclusive, uniformly in production.

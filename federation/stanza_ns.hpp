@@ -9,7 +9,6 @@
 
 namespace wl::federation {
 
-proto::xml::Element with_stanza_ns(const proto::xml::Element& stanza, std::string_view from_ns,
-                                   std::string_view to_ns);
+proto::xml::Element with_stanza_ns(const proto::xml::Element& stanza, std::string_view from_ns, std::string_view to_ns);
 
 }  // namespace wl::federation

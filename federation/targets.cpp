@@ -5,20 +5,22 @@
 namespace wl::federation {
 namespace {
 
-bool is_no_service(const SrvAnswer& answer) {
+bool is_no_service(const SrvAnswer& answer)
+{
     return answer && answer->size() == 1 && ((*answer)[0].target == "." || (*answer)[0].target.empty());
 }
 
 }  // namespace
 
 std::vector<Target> make_targets(const std::string& domain, const SrvAnswer& xmpps, const SrvAnswer& xmpp,
-                                 const RandomUpTo& random_up_to) {
+                                 const RandomUpTo& random_up_to)
+{
     const bool have_xmpps = xmpps && !xmpps->empty();
     const bool have_xmpp = xmpp && !xmpp->empty();
     if (!have_xmpps && !have_xmpp) return {Target{domain, default_s2s_port, false}};
 
     std::vector<SrvRecord> merged;
-    std::vector<bool> direct;   // parallel to merged: which record set it came from
+    std::vector<bool> direct;  // parallel to merged: which record set it came from
     auto add = [&](const SrvAnswer& answer, bool is_direct) {
         if (!answer || is_no_service(answer)) return;
         for (const auto& r : *answer) {
@@ -38,7 +40,8 @@ std::vector<Target> make_targets(const std::string& domain, const SrvAnswer& xmp
     return out;
 }
 
-std::optional<Target> parse_route(const std::string& route) {
+std::optional<Target> parse_route(const std::string& route)
+{
     std::string host;
     std::string_view rest;
     if (!route.empty() && route[0] == '[') {
@@ -50,7 +53,7 @@ std::optional<Target> parse_route(const std::string& route) {
         const auto colon = route.rfind(':');
         host = route.substr(0, colon);
         if (colon != std::string::npos) rest = std::string_view(route).substr(colon);
-        if (host.find(':') != std::string::npos) return std::nullopt;   // bare IPv6 needs brackets
+        if (host.find(':') != std::string::npos) return std::nullopt;  // bare IPv6 needs brackets
     }
     if (host.empty()) return std::nullopt;
     std::uint16_t port = default_s2s_port;

@@ -13,9 +13,9 @@ namespace wl::federation {
 inline constexpr std::uint16_t default_s2s_port = 5269;
 
 struct Target {
-    std::string host;          // a name to resolve (A/AAAA) or an IP literal
+    std::string host;  // a name to resolve (A/AAAA) or an IP literal
     std::uint16_t port = default_s2s_port;
-    bool direct_tls = false;   // XEP-0368: TLS from the first byte, no STARTTLS
+    bool direct_tls = false;  // XEP-0368: TLS from the first byte, no STARTTLS
 
     friend bool operator==(const Target&, const Target&) = default;
 };

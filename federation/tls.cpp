@@ -9,11 +9,11 @@
 namespace wl::federation {
 namespace {
 
-std::shared_ptr<asio::ssl::context> make_context(asio::ssl::context::method method, const FederationConfig& config) {
+std::shared_ptr<asio::ssl::context> make_context(asio::ssl::context::method method, const FederationConfig& config)
+{
     auto ctx = std::make_shared<asio::ssl::context>(method);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     if (!config.tls_cert_file.empty()) {
         boost::system::error_code ec;
@@ -38,7 +38,8 @@ std::shared_ptr<asio::ssl::context> make_context(asio::ssl::context::method meth
 
 }  // namespace
 
-TlsContexts make_tls_contexts(const FederationConfig& config) {
+TlsContexts make_tls_contexts(const FederationConfig& config)
+{
     TlsContexts out;
     out.server = make_context(asio::ssl::context::tls_server, config);
     out.client = make_context(asio::ssl::context::tls_client, config);
@@ -48,20 +49,20 @@ TlsContexts make_tls_contexts(const FederationConfig& config) {
     return out;
 }
 
-bool peer_certificate_valid_for(SSL* ssl, const std::string& domain) {
+bool peer_certificate_valid_for(SSL* ssl, const std::string& domain)
+{
     if (!ssl || domain.empty()) return false;
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (!cert) return false;
     bool ok = SSL_get_verify_result(ssl) == X509_V_OK &&
               // RFC 6125 §6.4: single leftmost-label wildcards only, CN only without DNS-IDs.
-              X509_check_host(cert, domain.data(), domain.size(),
-                              X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-                              nullptr) == 1;
+              X509_check_host(cert, domain.data(), domain.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
     X509_free(cert);
     return ok;
 }
 
-std::string peer_certificate_status(SSL* ssl) {
+std::string peer_certificate_status(SSL* ssl)
+{
     if (!ssl) return "no TLS";
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (!cert) return "no certificate";

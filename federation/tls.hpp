@@ -15,8 +15,8 @@
 namespace wl::federation {
 
 struct TlsContexts {
-    std::shared_ptr<asio::ssl::context> server;   // incoming streams
-    std::shared_ptr<asio::ssl::context> client;   // outgoing streams
+    std::shared_ptr<asio::ssl::context> server;  // incoming streams
+    std::shared_ptr<asio::ssl::context> client;  // outgoing streams
 };
 
 // Throws std::runtime_error naming the file that could not be loaded.

@@ -8,7 +8,8 @@ namespace wl::federation {
 
 namespace xml = proto::xml;
 
-const xml::WriteContext& s2s_write_context() {
+const xml::WriteContext& s2s_write_context()
+{
     static const xml::WriteContext ctx{std::string(proto::ns::server),
                                        {{"stream", std::string(proto::ns::stream)},
                                         {"db", std::string(proto::ns::dialback)}}};
@@ -16,7 +17,8 @@ const xml::WriteContext& s2s_write_context() {
 }
 
 namespace {
-xml::ParserLimits limits_for(std::size_t max_stanza_bytes) {
+xml::ParserLimits limits_for(std::size_t max_stanza_bytes)
+{
     xml::ParserLimits l;
     l.max_stanza_bytes = max_stanza_bytes;
     return l;
@@ -25,14 +27,24 @@ xml::ParserLimits limits_for(std::size_t max_stanza_bytes) {
 
 XmlStream::XmlStream(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
                      std::size_t max_stanza_bytes, std::size_t max_write_buffer)
-    : tls_stream_(executor, *tls), tls_context_(std::move(tls)), parser_(limits_for(max_stanza_bytes)),
-      max_write_buffer_(max_write_buffer), deadline_(executor), flushed_(executor) {}
+    : tls_stream_(executor, *tls),
+      tls_context_(std::move(tls)),
+      parser_(limits_for(max_stanza_bytes)),
+      max_write_buffer_(max_write_buffer),
+      deadline_(executor),
+      flushed_(executor)
+{
+}
 
 XmlStream::XmlStream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
                      std::size_t max_stanza_bytes, std::size_t max_write_buffer)
-    : tls_stream_(std::move(socket), *tls), tls_context_(std::move(tls)), parser_(limits_for(max_stanza_bytes)),
-      max_write_buffer_(max_write_buffer), deadline_(tls_stream_.get_executor()),
-      flushed_(tls_stream_.get_executor()) {
+    : tls_stream_(std::move(socket), *tls),
+      tls_context_(std::move(tls)),
+      parser_(limits_for(max_stanza_bytes)),
+      max_write_buffer_(max_write_buffer),
+      deadline_(tls_stream_.get_executor()),
+      flushed_(tls_stream_.get_executor())
+{
     boost::system::error_code ec;
     auto ep = tls_stream_.next_layer().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -40,7 +52,8 @@ XmlStream::XmlStream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::co
 
 XmlStream::~XmlStream() = default;
 
-asio::awaitable<void> XmlStream::connect(const asio::ip::tcp::endpoint& endpoint) {
+asio::awaitable<void> XmlStream::connect(const asio::ip::tcp::endpoint& endpoint)
+{
     peer_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     boost::system::error_code ec;
     co_await tls_stream_.next_layer().async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
@@ -53,7 +66,8 @@ asio::awaitable<void> XmlStream::connect(const asio::ip::tcp::endpoint& endpoint
     tls_stream_.next_layer().set_option(asio::ip::tcp::no_delay(true));
 }
 
-asio::awaitable<void> XmlStream::start_tls(asio::ssl::stream_base::handshake_type type, const std::string& sni) {
+asio::awaitable<void> XmlStream::start_tls(asio::ssl::stream_base::handshake_type type, const std::string& sni)
+{
     if (type == asio::ssl::stream_base::client && !sni.empty())
         SSL_set_tlsext_host_name(tls_stream_.native_handle(), sni.c_str());
     boost::system::error_code ec;
@@ -66,21 +80,25 @@ asio::awaitable<void> XmlStream::start_tls(asio::ssl::stream_base::handshake_typ
     tls_active_ = true;
 }
 
-asio::awaitable<xml::StreamEvent> XmlStream::read() {
+asio::awaitable<xml::StreamEvent> XmlStream::read()
+{
     for (;;) {
         if (auto ev = parser_.next()) co_return std::move(*ev);
         if (parse_error_) {
             auto err = *parse_error_;
-            auto condition = proto::stream_condition_from_name(err.condition)
-                                 .value_or(proto::StreamCondition::not_well_formed);
+            auto condition =
+                proto::stream_condition_from_name(err.condition).value_or(proto::StreamCondition::not_well_formed);
             co_await fail(condition, err.text);
             throw StreamFailure(FailureKind::protocol, "from " + peer_ + ": " + err.condition + ": " + err.text);
         }
-        if (closed_) throw StreamFailure(timed_out_ ? FailureKind::timeout : FailureKind::closed, "stream to " + peer_ + " closed");
+        if (closed_)
+            throw StreamFailure(timed_out_ ? FailureKind::timeout : FailureKind::closed,
+                                "stream to " + peer_ + " closed");
         boost::system::error_code ec;
         std::size_t n = 0;
         if (tls_active_)
-            n = co_await tls_stream_.async_read_some(asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
+            n = co_await tls_stream_.async_read_some(asio::buffer(read_buffer_),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
         else
             n = co_await tls_stream_.next_layer().async_read_some(asio::buffer(read_buffer_),
                                                                   asio::redirect_error(asio::use_awaitable, ec));
@@ -93,16 +111,16 @@ asio::awaitable<xml::StreamEvent> XmlStream::read() {
     }
 }
 
-void XmlStream::send_header(const xml::Element& header) {
+void XmlStream::send_header(const xml::Element& header)
+{
     header_sent_ = true;
     send_raw(xml::open_stream_tag(header, s2s_write_context()));
 }
 
-void XmlStream::send(const xml::Element& element) {
-    send_raw(xml::serialize(element, s2s_write_context()));
-}
+void XmlStream::send(const xml::Element& element) { send_raw(xml::serialize(element, s2s_write_context())); }
 
-void XmlStream::send_raw(std::string bytes) {
+void XmlStream::send_raw(std::string bytes)
+{
     if (closed_ || close_sent_) return;
     pending_ += bytes;
     if (pending_.size() + in_flight_.size() > max_write_buffer_) {
@@ -113,7 +131,8 @@ void XmlStream::send_raw(std::string bytes) {
     if (!writing_) write_more();
 }
 
-void XmlStream::write_more() {
+void XmlStream::write_more()
+{
     writing_ = true;
     in_flight_.swap(pending_);
     pending_.clear();
@@ -136,7 +155,8 @@ void XmlStream::write_more() {
         asio::async_write(tls_stream_.next_layer(), asio::buffer(in_flight_), std::move(done));
 }
 
-asio::awaitable<void> XmlStream::flush() {
+asio::awaitable<void> XmlStream::flush()
+{
     while (!closed_ && (writing_ || !pending_.empty())) {
         flushed_.expires_at(asio::steady_timer::time_point::max());
         boost::system::error_code ec;
@@ -144,7 +164,8 @@ asio::awaitable<void> XmlStream::flush() {
     }
 }
 
-asio::awaitable<void> XmlStream::fail(proto::StreamCondition condition, const std::string& text) {
+asio::awaitable<void> XmlStream::fail(proto::StreamCondition condition, const std::string& text)
+{
     if (closed_) co_return;
     if (!header_sent_) {
         xml::Element header("stream", std::string(proto::ns::stream));
@@ -159,7 +180,8 @@ asio::awaitable<void> XmlStream::fail(proto::StreamCondition condition, const st
     close();
 }
 
-void XmlStream::send_close(std::chrono::milliseconds grace) {
+void XmlStream::send_close(std::chrono::milliseconds grace)
+{
     if (closed_) return;
     if (!close_sent_) {
         send_raw(std::string(xml::close_stream_tag()));
@@ -168,13 +190,15 @@ void XmlStream::send_close(std::chrono::milliseconds grace) {
     expires_after(grace);
 }
 
-asio::awaitable<void> XmlStream::answer_close() {
+asio::awaitable<void> XmlStream::answer_close()
+{
     send_close(std::chrono::milliseconds(500));
     co_await flush();
     close();
 }
 
-asio::awaitable<void> XmlStream::close_gracefully(std::chrono::milliseconds grace) {
+asio::awaitable<void> XmlStream::close_gracefully(std::chrono::milliseconds grace)
+{
     if (closed_) co_return;
     send_close(grace);
     co_await flush();
@@ -189,7 +213,8 @@ asio::awaitable<void> XmlStream::close_gracefully(std::chrono::milliseconds grac
     close();
 }
 
-void XmlStream::expires_after(std::chrono::steady_clock::duration d) {
+void XmlStream::expires_after(std::chrono::steady_clock::duration d)
+{
     deadline_.expires_after(d);
     std::weak_ptr<XmlStream> weak = weak_from_this();
     deadline_.async_wait([weak](boost::system::error_code ec) {
@@ -203,7 +228,8 @@ void XmlStream::expires_after(std::chrono::steady_clock::duration d) {
 
 void XmlStream::expires_never() { deadline_.cancel(); }
 
-void XmlStream::close() {
+void XmlStream::close()
+{
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ec;

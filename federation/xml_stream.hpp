@@ -25,10 +25,10 @@ const proto::xml::WriteContext& s2s_write_context();
 
 class XmlStream : public std::enable_shared_from_this<XmlStream> {
 public:
-    XmlStream(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-              std::size_t max_stanza_bytes, std::size_t max_write_buffer);
-    XmlStream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-              std::size_t max_stanza_bytes, std::size_t max_write_buffer);
+    XmlStream(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls, std::size_t max_stanza_bytes,
+              std::size_t max_write_buffer);
+    XmlStream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::size_t max_stanza_bytes,
+              std::size_t max_write_buffer);
     ~XmlStream();
 
     // Throws StreamFailure (unreachable, or timeout when the deadline closed the socket).

@@ -96,10 +96,14 @@ UriParseResult parse_tel(std::string_view raw, const UriPolicy& policy)
     std::size_t digits = 0;
     for (std::size_t i = 0; i < value.size(); ++i) {
         const char c = value[i];
-        if (c >= '0' && c <= '9') ++digits;
-        else if (c == '+' && i == 0) continue;
-        else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') continue;
-        else return invalid("telephone number contains a character other than digits and separators");
+        if (c >= '0' && c <= '9')
+            ++digits;
+        else if (c == '+' && i == 0)
+            continue;
+        else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')')
+            continue;
+        else
+            return invalid("telephone number contains a character other than digits and separators");
     }
     if (digits == 0) return invalid("telephone number has no digits");
 
@@ -200,7 +204,8 @@ std::optional<std::string> canonical_domain(std::string_view domain)
     std::size_t start = 0;
     while (true) {
         const auto dot = out.find('.', start);
-        const auto label = std::string_view{out}.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const auto label =
+            std::string_view{out}.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return std::nullopt;
         for (char c : label)
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return std::nullopt;
@@ -260,10 +265,7 @@ bool is_uri_scheme(std::string_view s)
 
 }  // namespace
 
-std::string_view scheme_name(UriScheme scheme) noexcept
-{
-    return scheme == UriScheme::tel ? "tel" : "mailto";
-}
+std::string_view scheme_name(UriScheme scheme) noexcept { return scheme == UriScheme::tel ? "tel" : "mailto"; }
 
 bool is_known_phone_region(std::string_view region)
 {

@@ -30,7 +30,10 @@
 
 namespace wl::proto {
 
-enum class UriScheme { tel, mailto };
+enum class UriScheme {
+    tel,
+    mailto
+};
 
 std::string_view scheme_name(UriScheme scheme) noexcept;  // "tel", "mailto"
 
@@ -67,8 +70,7 @@ struct UriParseResult {
 bool is_known_phone_region(std::string_view region);
 
 // The value of <uri scheme='...'>value</uri>.
-UriParseResult parse_contact_uri(std::string_view scheme, std::string_view value,
-                                 const UriPolicy& policy);
+UriParseResult parse_contact_uri(std::string_view scheme, std::string_view value, const UriPolicy& policy);
 
 // A whole URI, "tel:+1-303-555-0100" or "mailto:a@example.org" (the admin API's form).
 // A string without a scheme is invalid.

@@ -56,8 +56,7 @@ std::string dialback_key(std::string_view secret, std::string_view receiving_dom
 }
 
 bool verify_dialback_key(std::string_view secret, std::string_view receiving_domain,
-                         std::string_view originating_domain, std::string_view stream_id,
-                         std::string_view key)
+                         std::string_view originating_domain, std::string_view stream_id, std::string_view key)
 {
     const std::string expected = dialback_key(secret, receiving_domain, originating_domain, stream_id);
     std::string given{trim_xml_space(key)};

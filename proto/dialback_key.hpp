@@ -19,7 +19,6 @@ std::string dialback_key(std::string_view secret, std::string_view receiving_dom
 // Compares in constant time. Hex case is ignored (a peer may echo the key upper-case);
 // surrounding XML whitespace is not the caller's problem, it is trimmed here.
 bool verify_dialback_key(std::string_view secret, std::string_view receiving_domain,
-                         std::string_view originating_domain, std::string_view stream_id,
-                         std::string_view key);
+                         std::string_view originating_domain, std::string_view stream_id, std::string_view key);
 
 }  // namespace wl::proto

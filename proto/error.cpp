@@ -9,8 +9,8 @@ namespace {
 struct StanzaConditionInfo {
     StanzaCondition condition;
     std::string_view name;
-    ErrorType type;     // RFC 6120 §8.3.3
-    int code;           // XEP-0086 §3
+    ErrorType type;  // RFC 6120 §8.3.3
+    int code;        // XEP-0086 §3
 };
 
 // RFC 6120's definitions for name and type, XEP-0086's table for the code. policy-violation
@@ -40,19 +40,19 @@ constexpr std::array<StanzaConditionInfo, stanza_condition_count> stanza_conditi
     {StanzaCondition::unexpected_request, "unexpected-request", ErrorType::wait, 400},
 }};
 
-const StanzaConditionInfo& info(StanzaCondition c) {
-    return stanza_conditions[static_cast<std::size_t>(c)];
-}
+const StanzaConditionInfo& info(StanzaCondition c) { return stanza_conditions[static_cast<std::size_t>(c)]; }
 
 // The tables are indexed by the enum's value: a misordered row is a compile error.
 template <class Table>
-constexpr bool indexed_by_enum(const Table& table) {
+constexpr bool indexed_by_enum(const Table& table)
+{
     for (std::size_t i = 0; i < table.size(); ++i)
         if (static_cast<std::size_t>(table[i].first) != i) return false;
     return true;
 }
 
-constexpr bool stanza_table_ordered() {
+constexpr bool stanza_table_ordered()
+{
     for (std::size_t i = 0; i < stanza_conditions.size(); ++i)
         if (static_cast<std::size_t>(stanza_conditions[i].condition) != i) return false;
     return true;
@@ -68,55 +68,53 @@ constexpr std::array<std::pair<ErrorType, std::string_view>, 5> error_types{{
 }};
 static_assert(indexed_by_enum(error_types));
 
-constexpr std::array<std::pair<StreamCondition, std::string_view>, stream_condition_count>
-    stream_conditions{{
-        {StreamCondition::bad_format, "bad-format"},
-        {StreamCondition::bad_namespace_prefix, "bad-namespace-prefix"},
-        {StreamCondition::conflict, "conflict"},
-        {StreamCondition::connection_timeout, "connection-timeout"},
-        {StreamCondition::host_gone, "host-gone"},
-        {StreamCondition::host_unknown, "host-unknown"},
-        {StreamCondition::improper_addressing, "improper-addressing"},
-        {StreamCondition::internal_server_error, "internal-server-error"},
-        {StreamCondition::invalid_from, "invalid-from"},
-        {StreamCondition::invalid_namespace, "invalid-namespace"},
-        {StreamCondition::invalid_xml, "invalid-xml"},
-        {StreamCondition::not_authorized, "not-authorized"},
-        {StreamCondition::not_well_formed, "not-well-formed"},
-        {StreamCondition::policy_violation, "policy-violation"},
-        {StreamCondition::remote_connection_failed, "remote-connection-failed"},
-        {StreamCondition::reset, "reset"},
-        {StreamCondition::resource_constraint, "resource-constraint"},
-        {StreamCondition::restricted_xml, "restricted-xml"},
-        {StreamCondition::see_other_host, "see-other-host"},
-        {StreamCondition::system_shutdown, "system-shutdown"},
-        {StreamCondition::undefined_condition, "undefined-condition"},
-        {StreamCondition::unsupported_encoding, "unsupported-encoding"},
-        {StreamCondition::unsupported_feature, "unsupported-feature"},
-        {StreamCondition::unsupported_stanza_type, "unsupported-stanza-type"},
-        {StreamCondition::unsupported_version, "unsupported-version"},
-    }};
+constexpr std::array<std::pair<StreamCondition, std::string_view>, stream_condition_count> stream_conditions{{
+    {StreamCondition::bad_format, "bad-format"},
+    {StreamCondition::bad_namespace_prefix, "bad-namespace-prefix"},
+    {StreamCondition::conflict, "conflict"},
+    {StreamCondition::connection_timeout, "connection-timeout"},
+    {StreamCondition::host_gone, "host-gone"},
+    {StreamCondition::host_unknown, "host-unknown"},
+    {StreamCondition::improper_addressing, "improper-addressing"},
+    {StreamCondition::internal_server_error, "internal-server-error"},
+    {StreamCondition::invalid_from, "invalid-from"},
+    {StreamCondition::invalid_namespace, "invalid-namespace"},
+    {StreamCondition::invalid_xml, "invalid-xml"},
+    {StreamCondition::not_authorized, "not-authorized"},
+    {StreamCondition::not_well_formed, "not-well-formed"},
+    {StreamCondition::policy_violation, "policy-violation"},
+    {StreamCondition::remote_connection_failed, "remote-connection-failed"},
+    {StreamCondition::reset, "reset"},
+    {StreamCondition::resource_constraint, "resource-constraint"},
+    {StreamCondition::restricted_xml, "restricted-xml"},
+    {StreamCondition::see_other_host, "see-other-host"},
+    {StreamCondition::system_shutdown, "system-shutdown"},
+    {StreamCondition::undefined_condition, "undefined-condition"},
+    {StreamCondition::unsupported_encoding, "unsupported-encoding"},
+    {StreamCondition::unsupported_feature, "unsupported-feature"},
+    {StreamCondition::unsupported_stanza_type, "unsupported-stanza-type"},
+    {StreamCondition::unsupported_version, "unsupported-version"},
+}};
 static_assert(indexed_by_enum(stream_conditions));
 
-constexpr std::array<std::pair<SaslCondition, std::string_view>, sasl_condition_count>
-    sasl_conditions{{
-        {SaslCondition::aborted, "aborted"},
-        {SaslCondition::account_disabled, "account-disabled"},
-        {SaslCondition::credentials_expired, "credentials-expired"},
-        {SaslCondition::encryption_required, "encryption-required"},
-        {SaslCondition::incorrect_encoding, "incorrect-encoding"},
-        {SaslCondition::invalid_authzid, "invalid-authzid"},
-        {SaslCondition::invalid_mechanism, "invalid-mechanism"},
-        {SaslCondition::malformed_request, "malformed-request"},
-        {SaslCondition::mechanism_too_weak, "mechanism-too-weak"},
-        {SaslCondition::not_authorized, "not-authorized"},
-        {SaslCondition::temporary_auth_failure, "temporary-auth-failure"},
-    }};
+constexpr std::array<std::pair<SaslCondition, std::string_view>, sasl_condition_count> sasl_conditions{{
+    {SaslCondition::aborted, "aborted"},
+    {SaslCondition::account_disabled, "account-disabled"},
+    {SaslCondition::credentials_expired, "credentials-expired"},
+    {SaslCondition::encryption_required, "encryption-required"},
+    {SaslCondition::incorrect_encoding, "incorrect-encoding"},
+    {SaslCondition::invalid_authzid, "invalid-authzid"},
+    {SaslCondition::invalid_mechanism, "invalid-mechanism"},
+    {SaslCondition::malformed_request, "malformed-request"},
+    {SaslCondition::mechanism_too_weak, "mechanism-too-weak"},
+    {SaslCondition::not_authorized, "not-authorized"},
+    {SaslCondition::temporary_auth_failure, "temporary-auth-failure"},
+}};
 static_assert(indexed_by_enum(sasl_conditions));
 
 template <class Table>
-auto lookup(const Table& table, std::string_view name)
-    -> std::optional<typename Table::value_type::first_type> {
+auto lookup(const Table& table, std::string_view name) -> std::optional<typename Table::value_type::first_type>
+{
     for (const auto& [value, n] : table)
         if (n == name) return value;
     return std::nullopt;
@@ -124,7 +122,8 @@ auto lookup(const Table& table, std::string_view name)
 
 // The condition child of an error element: the first child in `cond_ns` other than <text/>.
 template <class F>
-void for_condition_children(const xml::Element& el, std::string_view cond_ns, F&& f) {
+void for_condition_children(const xml::Element& el, std::string_view cond_ns, F&& f)
+{
     for (const auto& node : el.nodes()) {
         if (!node.is_element()) continue;
         const xml::Element& child = *node.element;
@@ -133,14 +132,15 @@ void for_condition_children(const xml::Element& el, std::string_view cond_ns, F&
     }
 }
 
-std::string text_child(const xml::Element& el, std::string_view cond_ns) {
+std::string text_child(const xml::Element& el, std::string_view cond_ns)
+{
     if (const xml::Element* t = el.child("text", cond_ns)) return t->text();
     return {};
 }
 
-xml::Element condition_with_text(xml::Element root, std::string_view cond_ns,
-                                 std::string_view cond_name, std::string_view cond_content,
-                                 const std::string& text) {
+xml::Element condition_with_text(xml::Element root, std::string_view cond_ns, std::string_view cond_name,
+                                 std::string_view cond_content, const std::string& text)
+{
     xml::Element& cond = root.add_child(std::string(cond_name), std::string(cond_ns));
     if (!cond_content.empty()) cond.add_text(cond_content);
     if (!text.empty()) root.add_child("text", std::string(cond_ns)).add_text(text);
@@ -155,7 +155,8 @@ std::optional<ErrorType> error_type_from_name(std::string_view n) { return looku
 
 std::string_view name(StanzaCondition condition) { return info(condition).name; }
 
-std::optional<StanzaCondition> stanza_condition_from_name(std::string_view n) {
+std::optional<StanzaCondition> stanza_condition_from_name(std::string_view n)
+{
     for (const auto& row : stanza_conditions)
         if (row.name == n) return row.condition;
     return std::nullopt;
@@ -165,7 +166,8 @@ ErrorType usual_type(StanzaCondition condition) { return info(condition).type; }
 
 int legacy_code(StanzaCondition condition) { return info(condition).code; }
 
-StanzaError make_stanza_error(StanzaCondition condition, std::string text) {
+StanzaError make_stanza_error(StanzaCondition condition, std::string text)
+{
     StanzaError e;
     e.type = usual_type(condition);
     e.condition = condition;
@@ -173,28 +175,27 @@ StanzaError make_stanza_error(StanzaCondition condition, std::string text) {
     return e;
 }
 
-xml::Element to_element(const StanzaError& error, std::string_view stanza_ns) {
+xml::Element to_element(const StanzaError& error, std::string_view stanza_ns)
+{
     xml::Element el("error", std::string(stanza_ns));
     // XEP-0086: keep sending the legacy code beside the type, as XEP-0130's examples do.
     el.set_attr("code", std::to_string(legacy_code(error.condition)));
     el.set_attr("type", name(error.type));
     if (!error.by.empty()) el.set_attr("by", error.by);
-    const bool carries_uri = error.condition == StanzaCondition::gone ||
-                             error.condition == StanzaCondition::redirect;
+    const bool carries_uri = error.condition == StanzaCondition::gone || error.condition == StanzaCondition::redirect;
     return condition_with_text(std::move(el), ns::stanzas_err, name(error.condition),
-                               carries_uri ? std::string_view(error.alternate) : std::string_view(),
-                               error.text);
+                               carries_uri ? std::string_view(error.alternate) : std::string_view(), error.text);
 }
 
-std::optional<StanzaError> parse_stanza_error(const xml::Element& error_el) {
+std::optional<StanzaError> parse_stanza_error(const xml::Element& error_el)
+{
     if (error_el.name() != "error") return std::nullopt;
     std::optional<StanzaError> out;
     for_condition_children(error_el, ns::stanzas_err, [&](const xml::Element& c) {
         auto cond = stanza_condition_from_name(c.name());
         if (!cond) return false;
         out = make_stanza_error(*cond);
-        if (*cond == StanzaCondition::gone || *cond == StanzaCondition::redirect)
-            out->alternate = c.text();
+        if (*cond == StanzaCondition::gone || *cond == StanzaCondition::redirect) out->alternate = c.text();
         return true;
     });
     if (!out) return std::nullopt;
@@ -205,25 +206,23 @@ std::optional<StanzaError> parse_stanza_error(const xml::Element& error_el) {
     return out;
 }
 
-std::string_view name(StreamCondition condition) {
+std::string_view name(StreamCondition condition)
+{
     return stream_conditions[static_cast<std::size_t>(condition)].second;
 }
 
-std::optional<StreamCondition> stream_condition_from_name(std::string_view n) {
-    return lookup(stream_conditions, n);
-}
+std::optional<StreamCondition> stream_condition_from_name(std::string_view n) { return lookup(stream_conditions, n); }
 
-xml::Element make_stream_error(StreamCondition condition, std::string text,
-                               std::string see_other_host) {
-    return condition_with_text(xml::Element("error", std::string(ns::stream)), ns::streams_err,
-                               name(condition),
-                               condition == StreamCondition::see_other_host
-                                   ? std::string_view(see_other_host)
-                                   : std::string_view(),
+xml::Element make_stream_error(StreamCondition condition, std::string text, std::string see_other_host)
+{
+    return condition_with_text(xml::Element("error", std::string(ns::stream)), ns::streams_err, name(condition),
+                               condition == StreamCondition::see_other_host ? std::string_view(see_other_host)
+                                                                            : std::string_view(),
                                text);
 }
 
-std::optional<StreamError> parse_stream_error(const xml::Element& error_el) {
+std::optional<StreamError> parse_stream_error(const xml::Element& error_el)
+{
     if (!error_el.is("error", ns::stream)) return std::nullopt;
     std::optional<StreamError> out;
     for_condition_children(error_el, ns::streams_err, [&](const xml::Element& c) {
@@ -237,20 +236,17 @@ std::optional<StreamError> parse_stream_error(const xml::Element& error_el) {
     return out;
 }
 
-std::string_view name(SaslCondition condition) {
-    return sasl_conditions[static_cast<std::size_t>(condition)].second;
+std::string_view name(SaslCondition condition) { return sasl_conditions[static_cast<std::size_t>(condition)].second; }
+
+std::optional<SaslCondition> sasl_condition_from_name(std::string_view n) { return lookup(sasl_conditions, n); }
+
+xml::Element make_sasl_failure(SaslCondition condition, std::string text)
+{
+    return condition_with_text(xml::Element("failure", std::string(ns::sasl)), ns::sasl, name(condition), {}, text);
 }
 
-std::optional<SaslCondition> sasl_condition_from_name(std::string_view n) {
-    return lookup(sasl_conditions, n);
-}
-
-xml::Element make_sasl_failure(SaslCondition condition, std::string text) {
-    return condition_with_text(xml::Element("failure", std::string(ns::sasl)), ns::sasl,
-                               name(condition), {}, text);
-}
-
-std::optional<ParsedSaslFailure> parse_sasl_failure(const xml::Element& failure_el) {
+std::optional<ParsedSaslFailure> parse_sasl_failure(const xml::Element& failure_el)
+{
     if (!failure_el.is("failure", ns::sasl)) return std::nullopt;
     std::optional<ParsedSaslFailure> out;
     for_condition_children(failure_el, ns::sasl, [&](const xml::Element& c) {

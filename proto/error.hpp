@@ -13,7 +13,13 @@ namespace wl::proto {
 
 // ---- stanza errors (RFC 6120 §8.3) ----
 
-enum class ErrorType { auth, cancel, continue_, modify, wait };
+enum class ErrorType {
+    auth,
+    cancel,
+    continue_,
+    modify,
+    wait
+};
 
 // Every defined condition of RFC 6120 §8.3.3, in the RFC's order.
 enum class StanzaCondition {
@@ -45,15 +51,15 @@ inline constexpr int stanza_condition_count = 22;
 struct StanzaError {
     ErrorType type = ErrorType::cancel;
     StanzaCondition condition = StanzaCondition::undefined_condition;
-    std::string text;         // human-readable, optional
-    std::string by;           // entity that generated the error, optional
-    std::string alternate;    // XMPP URI carried by <gone/> and <redirect/>, optional
+    std::string text;       // human-readable, optional
+    std::string by;         // entity that generated the error, optional
+    std::string alternate;  // XMPP URI carried by <gone/> and <redirect/>, optional
 };
 
-std::string_view name(ErrorType type);                          // "auth", "continue", ...
+std::string_view name(ErrorType type);  // "auth", "continue", ...
 std::optional<ErrorType> error_type_from_name(std::string_view name);
 
-std::string_view name(StanzaCondition condition);               // "item-not-found", ...
+std::string_view name(StanzaCondition condition);  // "item-not-found", ...
 std::optional<StanzaCondition> stanza_condition_from_name(std::string_view name);
 
 // The type RFC 6120 §8.3.3 gives the condition in its definition and examples.
@@ -105,14 +111,13 @@ enum class StreamCondition {
 };
 inline constexpr int stream_condition_count = 25;
 
-std::string_view name(StreamCondition condition);               // "not-well-formed", ...
+std::string_view name(StreamCondition condition);  // "not-well-formed", ...
 std::optional<StreamCondition> stream_condition_from_name(std::string_view name);
 
 // <stream:error><cond xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>[<text/>]</stream:error>
 // (element "error" in ns::stream). For see-other-host, `text` is not used for the host:
 // pass the host as `see_other_host`, it becomes the condition element's content.
-xml::Element make_stream_error(StreamCondition condition, std::string text = {},
-                               std::string see_other_host = {});
+xml::Element make_stream_error(StreamCondition condition, std::string text = {}, std::string see_other_host = {});
 
 struct StreamError {
     StreamCondition condition = StreamCondition::undefined_condition;

@@ -15,26 +15,36 @@ namespace {
 
 // Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). stringprep would
 // otherwise be handed bytes it may misread; NUL is refused because stringprep is C-string based.
-bool is_valid_utf8(std::string_view s) {
+bool is_valid_utf8(std::string_view s)
+{
     std::size_t i = 0;
     while (i < s.size()) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c == 0) return false;
-        if (c < 0x80) { ++i; continue; }
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
         std::size_t len;
         char32_t cp;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return false;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else
+            return false;
         if (i + len > s.size()) return false;
         for (std::size_t k = 1; k < len; ++k) {
             const auto cc = static_cast<unsigned char>(s[i + k]);
             if ((cc & 0xC0) != 0x80) return false;
             cp = (cp << 6) | (cc & 0x3F);
         }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-            return false;
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
         i += len;
     }
@@ -44,8 +54,8 @@ bool is_valid_utf8(std::string_view s) {
 // Runs a stringprep profile; nullopt if the input is refused or the result is too long.
 // Nodes and domains are identifiers that get stored and compared, "stored strings" in
 // RFC 3454 §7, so unassigned code points are refused there; resources are transient.
-std::optional<std::string> prep(std::string_view in, const Stringprep_profile* profile,
-                                Stringprep_profile_flags flags) {
+std::optional<std::string> prep(std::string_view in, const Stringprep_profile* profile, Stringprep_profile_flags flags)
+{
     if (!is_valid_utf8(in)) return std::nullopt;
     // Case folding can lengthen a string (ß -> ss, ligatures up to 3 code points);
     // anything past 1023 bytes of output is refused anyway.
@@ -58,30 +68,32 @@ std::optional<std::string> prep(std::string_view in, const Stringprep_profile* p
     return out;
 }
 
-bool is_ipv6_literal(std::string_view d) {
+bool is_ipv6_literal(std::string_view d)
+{
     if (d.size() < 3 || d.front() != '[' || d.back() != ']') return false;
     const std::string inner(d.substr(1, d.size() - 2));
     in6_addr addr;
     return inet_pton(AF_INET6, inner.c_str(), &addr) == 1;
 }
 
-bool is_ascii(std::string_view s) {
+bool is_ascii(std::string_view s)
+{
     for (char c : s)
         if (static_cast<unsigned char>(c) >= 0x80) return false;
     return true;
 }
 
 // RFC 1123 host name label: letters, digits, hyphens, not at either end, 1..63 octets.
-bool is_ldh_label(std::string_view label) {
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-        return false;
+bool is_ldh_label(std::string_view label)
+{
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
     for (char c : label)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
     return true;
 }
 
-std::optional<std::string> prep_domain(std::string_view in) {
+std::optional<std::string> prep_domain(std::string_view in)
+{
     if (!in.empty() && in.back() == '.') in.remove_suffix(1);
     if (in.empty() || in.size() > Jid::max_part_bytes) return std::nullopt;
     if (in.front() == '[') {
@@ -122,8 +134,8 @@ std::optional<std::string> prep_domain(std::string_view in) {
 
 }  // namespace
 
-std::optional<Jid> Jid::make(std::string_view node, std::string_view domain,
-                             std::string_view resource) {
+std::optional<Jid> Jid::make(std::string_view node, std::string_view domain, std::string_view resource)
+{
     Jid jid;
     auto d = prep_domain(domain);
     if (!d) return std::nullopt;
@@ -141,7 +153,8 @@ std::optional<Jid> Jid::make(std::string_view node, std::string_view domain,
     return jid;
 }
 
-std::optional<Jid> Jid::parse(std::string_view text) {
+std::optional<Jid> Jid::parse(std::string_view text)
+{
     // RFC 7622 §3.1: the first '/' starts the resource (which may itself hold '@' and '/');
     // an '@' before it ends the node.
     std::string_view rest = text;
@@ -161,19 +174,22 @@ std::optional<Jid> Jid::parse(std::string_view text) {
     return make(node, rest, resource);
 }
 
-Jid Jid::bare() const {
+Jid Jid::bare() const
+{
     Jid j = *this;
     j.resource_.clear();
     return j;
 }
 
-Jid Jid::domain_jid() const {
+Jid Jid::domain_jid() const
+{
     Jid j;
     j.domain_ = domain_;
     return j;
 }
 
-std::string Jid::bare_str() const {
+std::string Jid::bare_str() const
+{
     if (node_.empty()) return domain_;
     std::string s;
     s.reserve(node_.size() + 1 + domain_.size());
@@ -183,7 +199,8 @@ std::string Jid::bare_str() const {
     return s;
 }
 
-std::string Jid::full() const {
+std::string Jid::full() const
+{
     std::string s = bare_str();
     if (!resource_.empty()) {
         s += '/';
@@ -194,7 +211,8 @@ std::string Jid::full() const {
 
 }  // namespace wl::proto
 
-std::size_t std::hash<wl::proto::Jid>::operator()(const wl::proto::Jid& jid) const noexcept {
+std::size_t std::hash<wl::proto::Jid>::operator()(const wl::proto::Jid& jid) const noexcept
+{
     // Parts are hashed separately so that "a@b/c" and a different split cannot collide
     // structurally.
     const std::hash<std::string> h;

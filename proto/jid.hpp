@@ -23,21 +23,20 @@ public:
     static std::optional<Jid> parse(std::string_view text);
 
     // From separate parts; an empty node or resource means "absent".
-    static std::optional<Jid> make(std::string_view node, std::string_view domain,
-                                   std::string_view resource = {});
+    static std::optional<Jid> make(std::string_view node, std::string_view domain, std::string_view resource = {});
 
-    const std::string& node() const { return node_; }          // empty when absent
+    const std::string& node() const { return node_; }  // empty when absent
     const std::string& domain() const { return domain_; }
     const std::string& resource() const { return resource_; }  // empty when absent
     bool has_node() const { return !node_.empty(); }
     bool has_resource() const { return !resource_.empty(); }
 
     bool is_bare() const { return resource_.empty(); }
-    Jid bare() const;                  // this Jid without its resource
-    Jid domain_jid() const;            // just the domain
+    Jid bare() const;        // this Jid without its resource
+    Jid domain_jid() const;  // just the domain
 
-    std::string full() const;          // node@domain/resource, parts that are present
-    std::string bare_str() const;      // node@domain
+    std::string full() const;      // node@domain/resource, parts that are present
+    std::string bare_str() const;  // node@domain
 
     friend bool operator==(const Jid&, const Jid&) = default;
     friend std::strong_ordering operator<=>(const Jid&, const Jid&) = default;

@@ -22,7 +22,9 @@ struct ZeroingAllocator {
 
     ZeroingAllocator() noexcept = default;
     template <class U>
-    ZeroingAllocator(const ZeroingAllocator<U>&) noexcept {}
+    ZeroingAllocator(const ZeroingAllocator<U>&) noexcept
+    {
+    }
 
     T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
     void deallocate(T* p, std::size_t n) noexcept
@@ -32,7 +34,10 @@ struct ZeroingAllocator {
     }
 
     template <class U>
-    bool operator==(const ZeroingAllocator<U>&) const noexcept { return true; }
+    bool operator==(const ZeroingAllocator<U>&) const noexcept
+    {
+        return true;
+    }
 };
 
 class Secret {

@@ -10,13 +10,22 @@
 
 namespace wl::proto {
 
-enum class StanzaKind { message, presence, iq };
+enum class StanzaKind {
+    message,
+    presence,
+    iq
+};
 
 // message/presence/iq in jabber:client or jabber:server; nullopt for anything else.
 std::optional<StanzaKind> stanza_kind(const xml::Element& el);
-bool is_stanza_ns(std::string_view ns);   // jabber:client or jabber:server
+bool is_stanza_ns(std::string_view ns);  // jabber:client or jabber:server
 
-enum class IqType { get, set, result, error };
+enum class IqType {
+    get,
+    set,
+    result,
+    error
+};
 std::optional<IqType> parse_iq_type(std::string_view type);
 std::string_view name(IqType type);
 // The type attribute of an <iq/>, if it is one of the four.
@@ -38,8 +47,7 @@ xml::Element make_result(const xml::Element& iq);
 // when echo_payload is set, then the <error/>. For a message or presence the original
 // type is dropped. Never call this for a request that is itself type='error'
 // (RFC 6120 §8.3.1: errors are not answered) — see may_answer_with_error().
-xml::Element make_error_reply(const xml::Element& request, const StanzaError& error,
-                              bool echo_payload = true);
+xml::Element make_error_reply(const xml::Element& request, const StanzaError& error, bool echo_payload = true);
 
 // False for stanzas of type 'error' and IQ results, which must not be answered with an error.
 bool may_answer_with_error(const xml::Element& stanza);

@@ -22,13 +22,20 @@ std::string key_of(std::string_view prefix, std::string_view key)
 std::string type_name(const toml::node& node)
 {
     switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::table:
+        return "a table";
+    default:
+        return "a date or time";
     }
 }
 
@@ -64,16 +71,20 @@ public:
     {
         const toml::node* node = t.get(key);
         if (!node) return;
-        if (auto s = node->value<std::string>(); s && node->is_string()) out = *s;
-        else error(key_of(prefix, key), "must be a string, not " + type_name(*node));
+        if (auto s = node->value<std::string>(); s && node->is_string())
+            out = *s;
+        else
+            error(key_of(prefix, key), "must be a string, not " + type_name(*node));
     }
 
     void boolean(const toml::table& t, std::string_view prefix, std::string_view key, bool& out)
     {
         const toml::node* node = t.get(key);
         if (!node) return;
-        if (node->is_boolean()) out = *node->value<bool>();
-        else error(key_of(prefix, key), "must be true or false, not " + type_name(*node));
+        if (node->is_boolean())
+            out = *node->value<bool>();
+        else
+            error(key_of(prefix, key), "must be true or false, not " + type_name(*node));
     }
 
     void integer(const toml::table& t, std::string_view prefix, std::string_view key, std::int64_t min,
@@ -87,8 +98,8 @@ public:
         }
         std::int64_t v = *node->value<std::int64_t>();
         if (v < min || v > max) {
-            error(key_of(prefix, key), std::to_string(v) + " is out of range [" + std::to_string(min) + ", " +
-                                           std::to_string(max) + "]");
+            error(key_of(prefix, key),
+                  std::to_string(v) + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
             return;
         }
         out = static_cast<std::remove_reference_t<decltype(out)>>(v);
@@ -121,8 +132,10 @@ public:
         }
         auto text = *node->value<std::string>();
         auto d = parse_duration(text);
-        if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) error(key_of(prefix, key), "'" + text + "' is not a duration like \"10s\", \"5m\", \"1h\"");
-        else out = *d;
+        if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero))
+            error(key_of(prefix, key), "'" + text + "' is not a duration like \"10s\", \"5m\", \"1h\"");
+        else
+            out = *d;
     }
 
     void strings(const toml::table& t, std::string_view prefix, std::string_view key, std::vector<std::string>& out)
@@ -142,8 +155,10 @@ public:
         out.clear();
         for (std::size_t i = 0; i < arr->size(); ++i) {
             const toml::node& el = *arr->get(i);
-            if (el.is_string()) out.push_back(*el.value<std::string>());
-            else error(full_key + "[" + std::to_string(i) + "]", "must be a string, not " + type_name(el));
+            if (el.is_string())
+                out.push_back(*el.value<std::string>());
+            else
+                error(full_key + "[" + std::to_string(i) + "]", "must be a string, not " + type_name(el));
         }
     }
 
@@ -156,8 +171,10 @@ public:
         strings_of(*node, full, texts);
         out.clear();
         for (std::size_t i = 0; i < texts.size(); ++i) {
-            if (auto ep = parse_endpoint(texts[i])) out.push_back(*ep);
-            else error(full + "[" + std::to_string(i) + "]", "'" + texts[i] + "' is not host:port");
+            if (auto ep = parse_endpoint(texts[i]))
+                out.push_back(*ep);
+            else
+                error(full + "[" + std::to_string(i) + "]", "'" + texts[i] + "' is not host:port");
         }
     }
 
@@ -165,7 +182,8 @@ public:
     {
         const toml::table* t = node.as_table();
         if (!t) {
-            error(full_key, "must be a table like { tel = [\"+1\"], mailto = [\"example.com\"] }, not " + type_name(node));
+            error(full_key,
+                  "must be a table like { tel = [\"+1\"], mailto = [\"example.com\"] }, not " + type_name(node));
             return;
         }
         for (auto&& [k, v] : *t) {
@@ -180,13 +198,13 @@ public:
             for (std::size_t i = 0; i < values.size(); ++i) {
                 const std::string& s = values[i];
                 bool ok = scheme == "tel"
-                    ? (s.size() >= 2 && s[0] == '+' &&
-                       std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                    : (!s.empty() && s.find('@') == std::string::npos && proto::Jid::parse(s).has_value());
+                              ? (s.size() >= 2 && s[0] == '+' &&
+                                 std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                              : (!s.empty() && s.find('@') == std::string::npos && proto::Jid::parse(s).has_value());
                 if (!ok)
-                    error(sub + "[" + std::to_string(i) + "]",
-                          scheme == "tel" ? "'" + s + "' is not an E.164 prefix like \"+33\""
-                                          : "'" + s + "' is not a mail domain");
+                    error(sub + "[" + std::to_string(i) + "]", scheme == "tel"
+                                                                   ? "'" + s + "' is not an E.164 prefix like \"+33\""
+                                                                   : "'" + s + "' is not a mail domain");
             }
             out[scheme] = std::move(values);
         }
@@ -240,8 +258,9 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "c2s")) {
-        r.reject_unknown(*t, "c2s", {"listen", "direct_tls", "require_tls", "allow_plain", "allow_registration",
-                                    "tls_record_layer", "channel_binding"});
+        r.reject_unknown(*t, "c2s",
+                         {"listen", "direct_tls", "require_tls", "allow_plain", "allow_registration",
+                          "tls_record_layer", "channel_binding"});
         r.endpoints(*t, "c2s", "listen", c.c2s.listen);
         r.endpoints(*t, "c2s", "direct_tls", c.c2s.direct_tls);
         r.boolean(*t, "c2s", "require_tls", c.c2s.require_tls);
@@ -260,25 +279,31 @@ void read_all(const toml::table& root, Reader& r, Config& c)
         if (auto* routes = r.table(*t, "s2s", "routes")) {
             for (auto&& [k, v] : *routes) {
                 std::string key = "s2s.routes." + std::string(k.str());
-                if (!is_domain(std::string(k.str()))) r.error(key, "'" + std::string(k.str()) + "' is not a domain name");
+                if (!is_domain(std::string(k.str())))
+                    r.error(key, "'" + std::string(k.str()) + "' is not a domain name");
                 if (!v.is_string()) {
                     r.error(key, "must be a \"host:port\" string, not " + type_name(v));
                     continue;
                 }
                 auto text = *v.value<std::string>();
-                if (auto ep = parse_endpoint(text)) c.s2s.routes[std::string(k.str())] = *ep;
-                else r.error(key, "'" + text + "' is not host:port");
+                if (auto ep = parse_endpoint(text))
+                    c.s2s.routes[std::string(k.str())] = *ep;
+                else
+                    r.error(key, "'" + text + "' is not host:port");
             }
         }
         std::string ns;
         r.string(*t, "s2s", "nameserver", ns);
         if (!ns.empty()) {
-            if (auto ep = parse_endpoint(ns)) c.s2s.nameserver = *ep;
-            else r.error("s2s.nameserver", "'" + ns + "' is not host:port");
+            if (auto ep = parse_endpoint(ns))
+                c.s2s.nameserver = *ep;
+            else
+                r.error("s2s.nameserver", "'" + ns + "' is not host:port");
         }
         std::string host_lookup = "hosts-then-dns";
         r.string(*t, "s2s", "host_lookup", host_lookup);
-        if (host_lookup == "dns-only") c.s2s.hosts_file = false;
+        if (host_lookup == "dns-only")
+            c.s2s.hosts_file = false;
         else if (host_lookup != "hosts-then-dns")
             r.error("s2s.host_lookup", "'" + host_lookup + "' is not \"hosts-then-dns\" or \"dns-only\"");
         if (c.s2s.is_enabled() && c.s2s.dialback_secret.empty())
@@ -293,9 +318,9 @@ void read_all(const toml::table& root, Reader& r, Config& c)
     }
 
     if (auto* t = r.table(root, "", "waitlist")) {
-        r.reject_unknown(*t, "waitlist", {"jid", "schemes", "default_region", "serves", "push_type",
-                                          "partner_timeout", "retry_attempts", "retry_period",
-                                          "reconcile_interval"});
+        r.reject_unknown(*t, "waitlist",
+                         {"jid", "schemes", "default_region", "serves", "push_type", "partner_timeout",
+                          "retry_attempts", "retry_period", "reconcile_interval"});
         r.string(*t, "waitlist", "jid", c.waitlist.jid);
         if (!c.waitlist.jid.empty() && !is_domain(c.waitlist.jid))
             r.error("waitlist.jid", "'" + c.waitlist.jid + "' is not a service JID (a domain)");
@@ -375,8 +400,8 @@ void read_all(const toml::table& root, Reader& r, Config& c)
         r.duration(*t, "limits", "shutdown_grace", c.limits.shutdown_grace);
         // A burst smaller than one stanza would refuse every stanza of the maximum size.
         if (c.limits.rate_bytes_burst < double(c.limits.max_stanza_bytes))
-            r.error("limits.rate_bytes_burst", "must be at least limits.max_stanza_bytes (" +
-                                                   std::to_string(c.limits.max_stanza_bytes) + ")");
+            r.error("limits.rate_bytes_burst",
+                    "must be at least limits.max_stanza_bytes (" + std::to_string(c.limits.max_stanza_bytes) + ")");
     }
 
     if (auto* t = r.table(root, "", "log")) {

@@ -17,7 +17,7 @@ namespace wl::server {
 using Duration = std::chrono::milliseconds;
 
 struct Endpoint {
-    std::string host;     // an IP literal or a host name, without brackets
+    std::string host;  // an IP literal or a host name, without brackets
     std::uint16_t port = 0;
     std::string to_string() const;
 };
@@ -25,26 +25,26 @@ struct Endpoint {
 struct TlsConfig {
     std::string cert = "var/cert.pem";  // resolved against the config file's directory
     std::string key = "var/key.pem";
-    std::string ca;                     // empty: the system store
+    std::string ca;  // empty: the system store
 };
 
 struct StorageConfig {
-    std::string backend = "sqlite";     // "sqlite" | "postgresql"
+    std::string backend = "sqlite";  // "sqlite" | "postgresql"
     std::string path = "var/waitlistd.db";
     std::string dsn;
 };
 
 struct C2sConfig {
-    std::vector<Endpoint> listen;       // STARTTLS
-    std::vector<Endpoint> direct_tls;   // XEP-0368
+    std::vector<Endpoint> listen;      // STARTTLS
+    std::vector<Endpoint> direct_tls;  // XEP-0368
     bool require_tls = true;
-    bool allow_plain = false;           // SASL PLAIN, and then only over TLS
-    bool allow_registration = false;    // XEP-0077 in-band registration
+    bool allow_plain = false;         // SASL PLAIN, and then only over TLS
+    bool allow_registration = false;  // XEP-0077 in-band registration
     // "own": after a TLS 1.3 handshake the engine frees OpenSSL's connection and runs the
     // record layer itself; "openssl": every connection stays with OpenSSL (no rebuild needed
     // to turn the hand-over off).
     std::string tls_record_layer = "own";
-    bool channel_binding = true;        // SCRAM-*-PLUS over our own TLS (README: channel binding)
+    bool channel_binding = true;  // SCRAM-*-PLUS over our own TLS (README: channel binding)
 };
 
 struct S2sConfig {
@@ -69,11 +69,11 @@ struct HttpConfig {
 using Serves = std::map<std::string, std::vector<std::string>>;
 
 struct WaitlistConfig {
-    std::string jid;                    // defaults to "waitlist." + domain
+    std::string jid;  // defaults to "waitlist." + domain
     std::vector<std::string> schemes{"tel", "mailto"};
     std::string default_region = "US";
     Serves serves;
-    std::string push_type = "normal";   // "normal" | "headline"
+    std::string push_type = "normal";  // "normal" | "headline"
     Duration partner_timeout = std::chrono::seconds(10);
     int retry_attempts = 5;
     Duration retry_period = std::chrono::hours(1);
@@ -84,12 +84,12 @@ struct WaitlistConfig {
 };
 
 struct PartnerConfig {
-    std::string jid;                    // the partner's WaitingListService, when known
+    std::string jid;  // the partner's WaitingListService, when known
     // Or only the partner's domain: its service is discovered there (jabber:iq:agents, then
     // disco#items; XEP-0130 §4.2), and may live on another domain (implementation note 3).
     std::string domain;
-    Serves serves;                      // empty: ask about any URI not served here
-    bool require_valid_cert = false;    // no dialback: its certificate must validate (XEP-0178)
+    Serves serves;                    // empty: ask about any URI not served here
+    bool require_valid_cert = false;  // no dialback: its certificate must validate (XEP-0178)
 
     // What the partner is called in the database and in jobs: its jid, else its domain.
     const std::string& key() const { return jid.empty() ? domain : jid; }
@@ -97,27 +97,27 @@ struct PartnerConfig {
 
 struct LimitsConfig {
     std::size_t max_stanza_bytes = 65536;
-    Duration auth_timeout = std::chrono::seconds(30);   // from connect until bound
-    int preauth_stanzas = 30;           // stanzas/elements accepted before authentication
-    int max_auth_failures = 3;          // SASL retries before the stream is closed
-    double rate_bytes = 64 * 1024;      // bytes/s, sustained
+    Duration auth_timeout = std::chrono::seconds(30);  // from connect until bound
+    int preauth_stanzas = 30;                          // stanzas/elements accepted before authentication
+    int max_auth_failures = 3;                         // SASL retries before the stream is closed
+    double rate_bytes = 64 * 1024;                     // bytes/s, sustained
     double rate_bytes_burst = 256 * 1024;
-    double rate_stanzas = 100;          // stanzas/s, sustained
+    double rate_stanzas = 100;  // stanzas/s, sustained
     double rate_stanzas_burst = 400;
     int max_connections_per_ip = 100;
     Duration idle_timeout = std::chrono::minutes(10);  // no byte from the peer
-    std::size_t max_send_queue = 1000;  // stanzas queued for a slow reader
+    std::size_t max_send_queue = 1000;                 // stanzas queued for a slow reader
     Duration shutdown_grace = std::chrono::seconds(5);
 };
 
 struct LogConfig {
-    std::string level = "info";         // trace debug info warn error critical off
-    std::string format = "text";        // text: one plain line per event; json: one JSON object per line
+    std::string level = "info";   // trace debug info warn error critical off
+    std::string format = "text";  // text: one plain line per event; json: one JSON object per line
 };
 
 struct Config {
     std::string domain;
-    std::string config_dir;             // directory of the file, for relative paths
+    std::string config_dir;  // directory of the file, for relative paths
     TlsConfig tls;
     StorageConfig storage;
     C2sConfig c2s;
@@ -133,8 +133,8 @@ struct Config {
 };
 
 struct ConfigResult {
-    std::optional<Config> config;       // set only when errors is empty
-    std::vector<std::string> errors;    // "key: problem", in file order where possible
+    std::optional<Config> config;     // set only when errors is empty
+    std::vector<std::string> errors;  // "key: problem", in file order where possible
 };
 
 ConfigResult load_config_file(const std::string& path);

@@ -128,7 +128,8 @@ std::string print_config(const Config& c)
     line("format", toml_string(c.log.format));
     if (!c.s2s.routes.empty()) {
         o += "\n[s2s.routes]\n";
-        for (const auto& [domain, endpoint] : c.s2s.routes) line(toml_string(domain), toml_string(endpoint.to_string()));
+        for (const auto& [domain, endpoint] : c.s2s.routes)
+            line(toml_string(domain), toml_string(endpoint.to_string()));
     }
     for (const auto& p : c.partners) {
         o += "\n[[partners]]\n";

@@ -18,14 +18,16 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 C2sListener::C2sListener(asio::io_context& io, c2s::SessionContext& ctx, const Endpoint& endpoint, bool direct_tls)
-    : io_(io), ctx_(ctx), acceptor_(asio::make_strand(io)), direct_tls_(direct_tls)
+    : io_(io),
+      ctx_(ctx),
+      acceptor_(asio::make_strand(io)),
+      direct_tls_(direct_tls)
 {
     name_ = (direct_tls ? "c2s direct TLS " : "c2s ") + endpoint.to_string();
     tcp::resolver resolver(io);
     boost::system::error_code ec;
     auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), tcp::resolver::passive, ec);
-    if (ec || results.empty())
-        throw std::runtime_error(name_ + ": cannot resolve: " + ec.message());
+    if (ec || results.empty()) throw std::runtime_error(name_ + ": cannot resolve: " + ec.message());
     tcp::endpoint ep = *results.begin();
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -40,8 +42,8 @@ void C2sListener::start()
 {
     spdlog::info("{}: listening", name_);
     // The accept loop and stop() share the acceptor, so both run on its strand.
-    asio::co_spawn(acceptor_.get_executor(), [self = shared_from_this()]() { return self->accept_loop(); },
-                   asio::detached);
+    asio::co_spawn(
+        acceptor_.get_executor(), [self = shared_from_this()]() { return self->accept_loop(); }, asio::detached);
 }
 
 void C2sListener::stop()
@@ -68,10 +70,10 @@ asio::awaitable<void> C2sListener::accept_loop()
             co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        auto transport = std::make_unique<c2s::TcpTransport>(
-            std::move(socket), ctx_.tls,
-            ctx_.config.c2s.tls_record_layer == "openssl" ? c2s::TlsEngine::RecordLayer::openssl
-                                                          : c2s::TlsEngine::RecordLayer::own);
+        auto transport = std::make_unique<c2s::TcpTransport>(std::move(socket), ctx_.tls,
+                                                             ctx_.config.c2s.tls_record_layer == "openssl"
+                                                                 ? c2s::TlsEngine::RecordLayer::openssl
+                                                                 : c2s::TlsEngine::RecordLayer::own);
         c2s::Session::Options options;
         options.direct_tls = direct_tls_;
         const std::string address = transport->remote_address();

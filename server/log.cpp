@@ -16,14 +16,26 @@ void append_json_string(std::string& out, std::string_view s)
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
-            if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-            else out += ch;
+            if (c < 0x20)
+                out += fmt::format("\\u{:04x}", c);
+            else
+                out += ch;
         }
     }
     out += '"';
@@ -52,9 +64,9 @@ public:
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
         const auto level = spdlog::level::to_string_view(msg.level);
-        std::string line = json_log_line(fmt::format("{}.{:03}Z", stamp, millis),
-                                         std::string_view(level.data(), level.size()), msg.thread_id,
-                                         std::string_view(msg.payload.data(), msg.payload.size()));
+        std::string line =
+            json_log_line(fmt::format("{}.{:03}Z", stamp, millis), std::string_view(level.data(), level.size()),
+                          msg.thread_id, std::string_view(msg.payload.data(), msg.payload.size()));
         line += '\n';
         dest.append(line.data(), line.data() + line.size());
     }
@@ -84,8 +96,10 @@ std::string json_log_line(std::string_view time_utc, std::string_view level, std
 void init_logging(std::string_view level, std::string_view format)
 {
     auto logger = spdlog::stderr_color_mt("waitlistd");
-    if (format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
-    else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
+    if (format == "json")
+        logger->set_formatter(std::make_unique<JsonFormatter>());
+    else
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
     logger->set_level(spdlog::level::from_str(std::string(level)));
     spdlog::set_default_logger(logger);
     spdlog::flush_on(spdlog::level::info);
@@ -104,8 +118,8 @@ bool starts_with_ci(std::string_view text, std::size_t at, std::string_view pref
 // Characters that may belong to a URI or address token.
 bool is_token_char(char c)
 {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '+' ||
-           c == '%' || c == '@' || c == ':' || c == ';' || c == '=' || c == '/' || c == '(' || c == ')';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '+' || c == '%' ||
+           c == '@' || c == ':' || c == ';' || c == '=' || c == '/' || c == '(' || c == ')';
 }
 
 }  // namespace
@@ -140,8 +154,10 @@ std::string redact(std::string_view text)
                 if (text[j] == '@') at = true;
                 ++j;
             }
-            if (digits >= 5 || (at && j - i > 1)) out += "[redacted]";
-            else out.append(text.substr(i, j - i));
+            if (digits >= 5 || (at && j - i > 1))
+                out += "[redacted]";
+            else
+                out.append(text.substr(i, j - i));
             i = j;
             continue;
         }

@@ -85,7 +85,11 @@ public:
     std::string render() const;
 
 private:
-    enum class Type { counter, gauge, histogram };
+    enum class Type {
+        counter,
+        gauge,
+        histogram
+    };
     struct Series {
         MetricLabels labels;
         Counter* counter = nullptr;
@@ -116,15 +120,15 @@ MetricsRegistry& metrics_registry();
 
 // The metrics other parts of the server update. References into metrics_registry().
 struct ServerMetrics {
-    Counter& stanzas_in;          // c2s: each stanza read from a client stream
-    Counter& stanzas_out;         // c2s: each stanza queued to a client stream
-    Counter& pushes_queued;       // a JID push job written (admin API on registration; the
-                                  // waiting list service on add / partner answers)
-    Counter& pushes_delivered;    // the push job's handler (waiting list service): a JID push
-                                  // handed to a session; a parked push delivered at login too
-    Counter& pushes_parked;       // the push job's handler: a push kept for the user's next login
-    Histogram& waitlist_iq_seconds;  // waiting list service: one waitinglist IQ of a local user,
-                                     // receipt to reply
+    Counter& stanzas_in;              // c2s: each stanza read from a client stream
+    Counter& stanzas_out;             // c2s: each stanza queued to a client stream
+    Counter& pushes_queued;           // a JID push job written (admin API on registration; the
+                                      // waiting list service on add / partner answers)
+    Counter& pushes_delivered;        // the push job's handler (waiting list service): a JID push
+                                      // handed to a session; a parked push delivered at login too
+    Counter& pushes_parked;           // the push job's handler: a push kept for the user's next login
+    Histogram& waitlist_iq_seconds;   // waiting list service: one waitinglist IQ of a local user,
+                                      // receipt to reply
     Counter& http_requests_rejected;  // admin HTTP: requests refused before routing (bad HTTP, too large)
 };
 ServerMetrics& server_metrics();

@@ -12,7 +12,12 @@ public:
     using Clock = std::chrono::steady_clock;
 
     TokenBucket(double rate, double burst, Clock::time_point now)
-        : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
+        : rate_(rate),
+          burst_(burst),
+          tokens_(burst),
+          last_(now)
+    {
+    }
 
     // Takes `cost` tokens if that many are there; false (and nothing taken) otherwise.
     bool try_take(double cost, Clock::time_point now)

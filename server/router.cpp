@@ -136,8 +136,12 @@ void Router::route(Element stanza)
         auto from = Jid::parse(stanza.attr_or("from"));
         if (!from) return;
         switch (*kind) {
-        case StanzaKind::iq: route_to_server(std::move(stanza), IqTarget::account); return;
-        case StanzaKind::message: route_to_user(std::move(stanza), from->bare()); return;
+        case StanzaKind::iq:
+            route_to_server(std::move(stanza), IqTarget::account);
+            return;
+        case StanzaKind::message:
+            route_to_user(std::move(stanza), from->bare());
+            return;
         case StanzaKind::presence:
             // A presence broadcast: to every available resource of the user, the sender's
             // included (RFC 6121 §4.2.2). There is no roster yet, so no contacts to tell.
@@ -151,8 +155,10 @@ void Router::route(Element stanza)
         return;
     }
     if (to->domain() == domain_.domain()) {
-        if (to->has_node()) route_to_user(std::move(stanza), *to);
-        else if (*kind == StanzaKind::iq) route_to_server(std::move(stanza), IqTarget::domain);
+        if (to->has_node())
+            route_to_user(std::move(stanza), *to);
+        else if (*kind == StanzaKind::iq)
+            route_to_server(std::move(stanza), IqTarget::domain);
         // Messages and presence to the domain itself have no one to read them.
         return;
     }

@@ -40,9 +40,9 @@ enum class IqTarget {
 
 // A component-like service on a sub-domain of ours (waitlist.<domain>).
 struct ServiceInfo {
-    proto::Jid jid;                 // a domain JID
-    std::string name;               // disco#items name and agents <name/>
-    std::string agent_service;      // XEP-0094 <service/>, e.g. "waitinglist"; empty: not an agent
+    proto::Jid jid;             // a domain JID
+    std::string name;           // disco#items name and agents <name/>
+    std::string agent_service;  // XEP-0094 <service/>, e.g. "waitinglist"; empty: not an agent
     // Every stanza addressed to the service's domain (any node or resource) comes here.
     std::function<void(const proto::xml::Element&)> handler;
 };
@@ -59,8 +59,7 @@ public:
     const proto::Jid& domain() const { return domain_; }
 
     // ---- registration (before the listeners start) ----
-    void add_iq_handler(IqTarget target, std::string ns, std::string element, proto::IqType type,
-                        IqHandler handler);
+    void add_iq_handler(IqTarget target, std::string ns, std::string element, proto::IqType type, IqHandler handler);
     void add_service(ServiceInfo service);
     std::vector<ServiceInfo> services() const;
     // Called after a session's initial presence (the user is reachable now): the waiting

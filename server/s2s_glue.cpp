@@ -45,8 +45,8 @@ S2sGlue::S2sGlue(const Config& config, Router& router, boost::asio::io_context& 
         if (fed_->send(stanza)) return;
         // Not federation's to send (no usable 'to', or a 'from' outside our domains).
         if (!proto::may_answer_with_error(stanza) || !stanza.attr("from")) return;
-        router_.route(proto::make_error_reply(
-            stanza, proto::make_stanza_error(proto::StanzaCondition::remote_server_not_found)));
+        router_.route(
+            proto::make_error_reply(stanza, proto::make_stanza_error(proto::StanzaCondition::remote_server_not_found)));
     });
 }
 
@@ -70,16 +70,19 @@ void register_s2s_metrics()
         auto& r = metrics_registry();
         using Stats = federation::FederationStats;
         auto read = [](auto field) { return [field] { return static_cast<double>(metered_stats().*field); }; };
-        const std::string streams = "Server-to-server streams open: in, accepted from peers; out, authenticated to peers.";
+        const std::string streams =
+            "Server-to-server streams open: in, accepted from peers; out, authenticated to peers.";
         r.gauge_callback("waitlistd_s2s_streams", streams, {{"direction", "in"}}, read(&Stats::streams_in));
         r.gauge_callback("waitlistd_s2s_streams", streams, {{"direction", "out"}}, read(&Stats::streams_out));
         r.gauge_callback("waitlistd_s2s_queued", "Stanzas waiting for an outgoing stream to a peer.", {},
                          read(&Stats::queued));
-        const std::string stanzas = "Stanzas over server-to-server streams: in, delivered to the server; out, written to a peer.";
+        const std::string stanzas =
+            "Stanzas over server-to-server streams: in, delivered to the server; out, written to a peer.";
         r.counter_callback("waitlistd_s2s_stanzas_total", stanzas, {{"direction", "in"}}, read(&Stats::stanzas_in));
         r.counter_callback("waitlistd_s2s_stanzas_total", stanzas, {{"direction", "out"}}, read(&Stats::stanzas_out));
-        r.counter_callback("waitlistd_s2s_bounced_total", "Error replies made for stanzas that could not be sent to a peer.",
-                           {}, read(&Stats::bounced));
+        r.counter_callback("waitlistd_s2s_bounced_total",
+                           "Error replies made for stanzas that could not be sent to a peer.", {},
+                           read(&Stats::bounced));
         r.counter_callback("waitlistd_s2s_rejected_total", "Incoming stanzas refused (spoofed or unauthenticated).", {},
                            read(&Stats::rejected_in));
         const std::string auth = "Peers authenticated, by method and outcome.";

@@ -41,7 +41,10 @@ proto::Jid domain_jid(const Config& config)
 }  // namespace
 
 Server::Server(const Config& config, storage::DbExecutor& db)
-    : config_(config), db_(db), tls_(load_tls(config)), router_(domain_jid(config))
+    : config_(config),
+      db_(db),
+      tls_(load_tls(config)),
+      router_(domain_jid(config))
 {
     session_ctx_.reset(new c2s::SessionContext{config_, router_, db_, tls_, connections_});
     // Registered now rather than at the first stanza, so that /metrics shows the counters
@@ -78,26 +81,29 @@ void Server::begin_shutdown()
     for (auto& l : listeners_) l->stop();
     for (auto& hook : stop_hooks_) hook();
     connections_.close_all(proto::StreamCondition::system_shutdown, "the server is shutting down");
-    asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
-        asio::steady_timer timer(io_);
-        auto wait_until = [&](std::chrono::steady_clock::time_point deadline) -> asio::awaitable<void> {
-            while (connections_.size() > 0 && std::chrono::steady_clock::now() < deadline) {
-                timer.expires_after(std::chrono::milliseconds(20));
-                boost::system::error_code ec;
-                co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    asio::co_spawn(
+        io_,
+        [this]() -> asio::awaitable<void> {
+            asio::steady_timer timer(io_);
+            auto wait_until = [&](std::chrono::steady_clock::time_point deadline) -> asio::awaitable<void> {
+                while (connections_.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    timer.expires_after(std::chrono::milliseconds(20));
+                    boost::system::error_code ec;
+                    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                }
+            };
+            co_await wait_until(std::chrono::steady_clock::now() + config_.limits.shutdown_grace);
+            if (connections_.size() > 0) {
+                spdlog::warn("shutdown: {} streams still open after {} ms; cutting them", connections_.size(),
+                             config_.limits.shutdown_grace.count());
+                connections_.abort_all();
+                co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
             }
-        };
-        co_await wait_until(std::chrono::steady_clock::now() + config_.limits.shutdown_grace);
-        if (connections_.size() > 0) {
-            spdlog::warn("shutdown: {} streams still open after {} ms; cutting them", connections_.size(),
-                         config_.limits.shutdown_grace.count());
-            connections_.abort_all();
-            co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
-        }
-        // Every session has ended, so no coroutine of ours is left suspended when the
-        // io_context is destroyed; stop() ends what other parts may still have queued.
-        io_.stop();
-    }, asio::detached);
+            // Every session has ended, so no coroutine of ours is left suspended when the
+            // io_context is destroyed; stop() ends what other parts may still have queued.
+            io_.stop();
+        },
+        asio::detached);
 }
 
 void Server::run(std::size_t threads)

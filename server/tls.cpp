@@ -75,8 +75,8 @@ bool ensure_certificate(const std::string& cert_path, const std::string& key_pat
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 24 * 3600);
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(domain.c_str()),
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(domain.c_str()), -1,
+                               -1, 0);
     X509_set_issuer_name(cert.get(), name);
     add_extension(cert.get(), NID_subject_alt_name, "DNS:" + domain + ",DNS:*." + domain);
     add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");

@@ -74,7 +74,9 @@ struct Reply {
 class Client {
 public:
     Client(std::string host, std::uint16_t port, std::string token)
-        : host_(std::move(host)), port_(port), token_(std::move(token))
+        : host_(std::move(host)),
+          port_(port),
+          token_(std::move(token))
     {
     }
 
@@ -84,8 +86,7 @@ public:
         asio::io_context io;
         Reply reply;
         std::exception_ptr failure;
-        asio::co_spawn(io, exchange(method, target, body, reply),
-                       [&failure](std::exception_ptr e) { failure = e; });
+        asio::co_spawn(io, exchange(method, target, body, reply), [&failure](std::exception_ptr e) { failure = e; });
         io.run();
         if (failure) std::rethrow_exception(failure);
         return reply;
@@ -97,7 +98,8 @@ public:
     }
 
 private:
-    asio::awaitable<void> exchange(bhttp::verb method, const std::string& target, const std::optional<json>& body, Reply& reply)
+    asio::awaitable<void> exchange(bhttp::verb method, const std::string& target, const std::optional<json>& body,
+                                   Reply& reply)
     {
         auto exec = co_await asio::this_coro::executor;
         tcp::resolver resolver(exec);
@@ -212,9 +214,12 @@ int account_add(Client& client, const std::vector<std::string>& args)
     std::optional<std::string> password;
     std::vector<std::string> uris;
     for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--password" && i + 1 < args.size()) password = args[++i];
-        else if (args[i] == "--uri" && i + 1 < args.size()) uris.push_back(args[++i]);
-        else return usage("account add: unexpected argument '" + args[i] + "'");
+        if (args[i] == "--password" && i + 1 < args.size())
+            password = args[++i];
+        else if (args[i] == "--uri" && i + 1 < args.size())
+            uris.push_back(args[++i]);
+        else
+            return usage("account add: unexpected argument '" + args[i] + "'");
     }
     if (!password) return usage("account add: --password is required");
     if (*password == "-") {
@@ -265,7 +270,8 @@ int account_list(Client& client, const std::vector<std::string>& args)
 int uri_add(Client& client, const std::vector<std::string>& args)
 {
     if (args.size() != 2) return usage("uri add: expected JID URI");
-    auto reply = client.call(bhttp::verb::post, "/v1/accounts/" + percent_encode(args[0]) + "/uris", json{{"uri", args[1]}});
+    auto reply =
+        client.call(bhttp::verb::post, "/v1/accounts/" + percent_encode(args[0]) + "/uris", json{{"uri", args[1]}});
     if (reply.status != 201 && reply.status != 200) return fail(reply);
     auto j = body_of(reply);
     if (reply.status == 200) {
@@ -329,12 +335,13 @@ int partners(Client& client, const std::vector<std::string>& args)
         std::string serves;
         const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
         for (const auto& [scheme, list] : serves_by_scheme.items())
-            for (const auto& entry : list) serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
+            for (const auto& entry : list)
+                serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
         // A partner known by its domain alone shows the service discovered for it, if any yet.
         std::string partner = text_of(p, "jid");
         if (partner.empty()) {
-            partner = text_of(p, "domain") +
-                      (p.contains("service") ? " via " + text_of(p, "service") : std::string(" (service not discovered yet)"));
+            partner = text_of(p, "domain") + (p.contains("service") ? " via " + text_of(p, "service")
+                                                                    : std::string(" (service not discovered yet)"));
         }
         rows.push_back({partner, serves.empty() ? "any URI not served here" : serves,
                         std::to_string(p.value("inbound_requests", 0))});
@@ -362,8 +369,8 @@ int backup(const wl::server::Config& config, const std::vector<std::string>& arg
     const std::string source = config.resolve_path(config.storage.path);
     try {
         auto copied = wl::storage::sqlite::backup_database(source, args[0]);
-        std::cout << "backed up " << source << " to " << args[0] << " (" << copied.pages << " pages, "
-                  << copied.bytes << " bytes)\n";
+        std::cout << "backed up " << source << " to " << args[0] << " (" << copied.pages << " pages, " << copied.bytes
+                  << " bytes)\n";
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "waitlistctl: %s\n", e.what());
@@ -378,9 +385,12 @@ int main(int argc, char** argv)
     std::string config_path;
     std::vector<std::string> words;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
-        else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return usage(), 0;
-        else words.emplace_back(argv[i]);
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
+            return usage(), 0;
+        else
+            words.emplace_back(argv[i]);
     }
     if (config_path.empty()) return usage("--config FILE is required");
     if (words.empty()) return usage("no command given");
@@ -422,7 +432,8 @@ int main(int argc, char** argv)
         }
         if (command == "waitlist") return waitlist(client, rest);
         if (command == "partners") return partners(client, rest);
-        if (command == "directory") return wl::ctl::directory_command({host, http.listen[0].port, http.admin_token}, rest);
+        if (command == "directory")
+            return wl::ctl::directory_command({host, http.listen[0].port, http.admin_token}, rest);
         return usage("unknown command '" + command + "'");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "waitlistctl: %s\n", e.what());

@@ -78,7 +78,8 @@ private:
             stream_->expires_after(std::chrono::seconds(10));
             try {
                 tcp::resolver resolver(io_);
-                auto endpoints = co_await resolver.async_resolve(api_.host, std::to_string(api_.port), asio::use_awaitable);
+                auto endpoints =
+                    co_await resolver.async_resolve(api_.host, std::to_string(api_.port), asio::use_awaitable);
                 co_await stream_->async_connect(endpoints, asio::use_awaitable);
             } catch (const boost::system::system_error& e) {
                 throw std::runtime_error("cannot reach the admin API at " + where + ": " + e.code().message());
@@ -117,8 +118,8 @@ private:
 std::string error_text(const Reply& reply)
 {
     json j = json::parse(reply.body, nullptr, false);
-    std::string text = j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>()
-                                                                                      : reply.body;
+    std::string text =
+        j.is_object() && j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : reply.body;
     return text + " (HTTP " + std::to_string(reply.status) + ")";
 }
 
@@ -174,7 +175,9 @@ struct Totals {
 class Progress {
 public:
     Progress(std::uintmax_t total_bytes, std::chrono::milliseconds interval)
-        : total_bytes_(total_bytes), tty_(isatty(STDERR_FILENO) == 1), interval_(interval)
+        : total_bytes_(total_bytes),
+          tty_(isatty(STDERR_FILENO) == 1),
+          interval_(interval)
     {
     }
 
@@ -221,19 +224,23 @@ private:
 
 int usage(const std::string& problem)
 {
-    std::fprintf(stderr,
-                 "waitlistctl: %s\n"
-                 "usage: waitlistctl --config FILE directory import FILE|- [--report FILE] [--batch N] [--progress SECONDS]\n"
-                 "                                                   [--sync [--dry-run]] [--dry-run]\n"
-                 "       waitlistctl --config FILE directory export [FILE]\n",
-                 problem.c_str());
+    std::fprintf(
+        stderr,
+        "waitlistctl: %s\n"
+        "usage: waitlistctl --config FILE directory import FILE|- [--report FILE] [--batch N] [--progress SECONDS]\n"
+        "                                                   [--sync [--dry-run]] [--dry-run]\n"
+        "       waitlistctl --config FILE directory export [FILE]\n",
+        problem.c_str());
     return 2;
 }
 
 class Importer {
 public:
     Importer(Connection& conn, std::ofstream& report, std::size_t batch_rows, std::string target)
-        : conn_(conn), report_(report), batch_rows_(batch_rows), target_(std::move(target))
+        : conn_(conn),
+          report_(report),
+          batch_rows_(batch_rows),
+          target_(std::move(target))
     {
     }
 
@@ -387,7 +394,11 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
     std::uintmax_t bytes_read = 0;
     std::string line;
     std::int64_t number = 0;
-    enum class Format { unknown, csv, jsonl } format = Format::unknown;
+    enum class Format {
+        unknown,
+        csv,
+        jsonl
+    } format = Format::unknown;
     try {
         while (std::getline(in, line)) {
             ++number;
@@ -411,9 +422,12 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
             }
             if (format == Format::csv) {
                 auto fields = csv_fields(line);
-                if (!fields) importer.refuse(number, "a quoted field is not closed");
-                else if (fields->size() != 2) importer.refuse(number, "expected 2 fields (jid,uri)");
-                else importer.add(number, (*fields)[0], (*fields)[1]);
+                if (!fields)
+                    importer.refuse(number, "a quoted field is not closed");
+                else if (fields->size() != 2)
+                    importer.refuse(number, "expected 2 fields (jid,uri)");
+                else
+                    importer.add(number, (*fields)[0], (*fields)[1]);
             } else {
                 json j = json::parse(line, nullptr, false);
                 auto uris = j.is_object() ? j.find("uris") : json::iterator{};
@@ -425,8 +439,10 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
                     importer.refuse(number, "\"uris\" must be a non-empty array of strings");
                 } else {
                     for (const auto& u : *uris) {
-                        if (u.is_string()) importer.add(number, j["jid"].get<std::string>(), u.get<std::string>());
-                        else importer.refuse(number, "\"uris\" must be a non-empty array of strings");
+                        if (u.is_string())
+                            importer.add(number, j["jid"].get<std::string>(), u.get<std::string>());
+                        else
+                            importer.refuse(number, "\"uris\" must be a non-empty array of strings");
                     }
                 }
             }
@@ -444,11 +460,11 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
     progress.update(importer.totals, bytes_read, true);
     const Totals& t = importer.totals;
     if (dry_run) std::printf("dry run: nothing was written; the counts say what the import would do\n");
-    std::printf("rows read: %zu\nadded: %zu\nchanged: %zu\nunchanged: %zu\nrefused: %zu%s\n"
-                "accounts created: %zu\nwaiting users told: %zu\npartners told: %zu\n",
-                t.rows, t.added, t.changed, t.unchanged, t.refused,
-                t.refused ? (" (see " + report_path + ")").c_str() : "", t.accounts_created, t.waiting_users_told,
-                t.partners_told);
+    std::printf(
+        "rows read: %zu\nadded: %zu\nchanged: %zu\nunchanged: %zu\nrefused: %zu%s\n"
+        "accounts created: %zu\nwaiting users told: %zu\npartners told: %zu\n",
+        t.rows, t.added, t.changed, t.unchanged, t.refused, t.refused ? (" (see " + report_path + ")").c_str() : "",
+        t.accounts_created, t.waiting_users_told, t.partners_told);
     if (sync) return finish_sync(conn, run, dry_run, t);
     return 0;
 }
@@ -475,7 +491,8 @@ int export_file(const ApiAddress& api, const std::vector<std::string>& args)
             json j = json::parse(reply.body, nullptr, false);
             if (!j.is_object()) throw std::runtime_error("the admin API answered something that is not JSON");
             for (const auto& r : j.value("rows", json::array()))
-                out << csv_field(r.value("jid", std::string{})) << "," << csv_field(r.value("uri", std::string{})) << "\n";
+                out << csv_field(r.value("jid", std::string{})) << "," << csv_field(r.value("uri", std::string{}))
+                    << "\n";
             if (!j.contains("next")) break;
             after = j["next"].get<std::string>();
         }

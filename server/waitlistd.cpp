@@ -33,7 +33,8 @@ int usage()
 wl::storage::StoreConfig store_config(const wl::server::Config& config)
 {
     wl::storage::StoreConfig sc;
-    sc.backend = config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
+    sc.backend =
+        config.storage.backend == "postgresql" ? wl::storage::Backend::postgresql : wl::storage::Backend::sqlite;
     if (sc.backend == wl::storage::Backend::sqlite) {
         sc.path = config.resolve_path(config.storage.path);
         auto dir = std::filesystem::path(sc.path).parent_path();
@@ -52,11 +53,16 @@ int main(int argc, char** argv)
     bool migrate_only = false;
     bool print = false;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) config_path = argv[++i];
-        else if (std::strcmp(argv[i], "--check") == 0) check = true;
-        else if (std::strcmp(argv[i], "--migrate") == 0) migrate_only = true;
-        else if (std::strcmp(argv[i], "--print-config") == 0) print = true;
-        else return usage();
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (std::strcmp(argv[i], "--check") == 0)
+            check = true;
+        else if (std::strcmp(argv[i], "--migrate") == 0)
+            migrate_only = true;
+        else if (std::strcmp(argv[i], "--print-config") == 0)
+            print = true;
+        else
+            return usage();
     }
     if (config_path.empty() || int(check) + int(migrate_only) + int(print) > 1) return usage();
 
@@ -106,7 +112,9 @@ int main(int argc, char** argv)
             wl::server::http::AdminApiOptions admin;
             admin.on_registered = [&dispatcher] { dispatcher.wake(); };
             admin.reconcile = [&waitlist](const std::string& partner) { return waitlist.reconcile(partner); };
-            admin.partner_service = [&waitlist](const std::string& partner) { return waitlist.partner_service(partner); };
+            admin.partner_service = [&waitlist](const std::string& partner) {
+                return waitlist.partner_service(partner);
+            };
             auto http = wl::server::http::make_http_service(server, std::move(admin));
             if (http)
                 http->set_upgrade_handler(std::string(wl::server::c2s::websocket_path),

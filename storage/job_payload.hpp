@@ -13,31 +13,31 @@ namespace wl::storage {
 /// JobKind::push, target = owner. One item's news for its owner; the item id makes a
 /// repeated delivery harmless.
 struct PushPayload {
-  std::string item_id;
-  std::string uri;        // canonical
-  std::string given_uri;  // as the user gave it (for the <uri/> element)
-  std::string scheme;
-  std::string name;
-  std::string jid;        // set when state == found
-  ItemState state = ItemState::found;  // found, not_found (item-not-found) or timed_out
+    std::string item_id;
+    std::string uri;        // canonical
+    std::string given_uri;  // as the user gave it (for the <uri/> element)
+    std::string scheme;
+    std::string name;
+    std::string jid;                     // set when state == found
+    ItemState state = ItemState::found;  // found, not_found (item-not-found) or timed_out
 };
 
 /// JobKind::partner_query, target = partner service JID: ask it about `uri`.
 struct PartnerQueryPayload {
-  std::string uri;
+    std::string uri;
 };
 
 /// JobKind::partner_remove, target = partner service JID: drop the item it gave us.
 struct PartnerRemovePayload {
-  std::string uri;
-  std::string partner_item_id;
+    std::string uri;
+    std::string partner_item_id;
 };
 
 /// JobKind::partner_push, target = requesting service JID: the contact is ours.
 struct PartnerPushPayload {
-  std::string request_id;  // our item id, given to the requester in our ack
-  std::string uri;
-  std::string jid;
+    std::string request_id;  // our item id, given to the requester in our ack
+    std::string uri;
+    std::string jid;
 };
 
 std::string encode(const PushPayload& p);

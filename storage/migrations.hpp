@@ -9,9 +9,9 @@
 namespace wl::storage {
 
 struct Migration {
-  int version;       // 1, 2, ... without gaps
-  const char* name;  // the "what" of NNNN_what.sql
-  const char* sql;   // one or more statements, run in one transaction
+    int version;       // 1, 2, ... without gaps
+    const char* name;  // the "what" of NNNN_what.sql
+    const char* sql;   // one or more statements, run in one transaction
 };
 
 /// Ordered by version.

@@ -33,10 +33,7 @@ template <class Handler, class Result>
 struct AnswerSlot {
     using Executor = boost::asio::associated_executor_t<Handler>;
 
-    explicit AnswerSlot(Handler h)
-        : guard(boost::asio::get_associated_executor(h)), handler(std::move(h))
-    {
-    }
+    explicit AnswerSlot(Handler h) : guard(boost::asio::get_associated_executor(h)), handler(std::move(h)) {}
 
     // Called twice in all, from any threads; the second call hands over.
     static void arrive(const std::shared_ptr<AnswerSlot>& slot)

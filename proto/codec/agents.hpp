@@ -12,13 +12,13 @@ namespace wl::proto::codec {
 
 struct Agent {
     Jid jid;
-    std::string name;           // <name/>, optional
-    std::string description;    // <description/>, optional
-    std::string service;        // <service/>, e.g. "waitinglist"
-    std::string transport;      // <transport/>, optional
-    bool groupchat = false;     // <groupchat/>
-    bool register_ = false;     // <register/>
-    bool search = false;        // <search/>
+    std::string name;         // <name/>, optional
+    std::string description;  // <description/>, optional
+    std::string service;      // <service/>, e.g. "waitinglist"
+    std::string transport;    // <transport/>, optional
+    bool groupchat = false;   // <groupchat/>
+    bool register_ = false;   // <register/>
+    bool search = false;      // <search/>
     friend bool operator==(const Agent&, const Agent&) = default;
 };
 

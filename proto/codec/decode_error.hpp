@@ -14,21 +14,21 @@ namespace wl::proto::codec {
 
 struct DecodeError {
     enum class Kind {
-        missing_attribute,      // a required attribute is absent
-        bad_attribute_value,    // an attribute's value is outside what the shape allows
-        missing_tag,            // a required child element is absent
-        unknown_tag,            // a child element the shape does not allow (or a wrong root)
-        duplicate_tag,          // a child element appears more often than allowed
-        unexpected_cdata,       // non-whitespace text in an element that takes none
-        cdata_too_long,         // text longer than the shape allows (in characters)
-        bad_cdata_value,        // text that is not what the shape allows
-        missing_condition,      // an <error/> without a defined condition element
+        missing_attribute,    // a required attribute is absent
+        bad_attribute_value,  // an attribute's value is outside what the shape allows
+        missing_tag,          // a required child element is absent
+        unknown_tag,          // a child element the shape does not allow (or a wrong root)
+        duplicate_tag,        // a child element appears more often than allowed
+        unexpected_cdata,     // non-whitespace text in an element that takes none
+        cdata_too_long,       // text longer than the shape allows (in characters)
+        bad_cdata_value,      // text that is not what the shape allows
+        missing_condition,    // an <error/> without a defined condition element
     };
     Kind kind;
-    std::string tag;            // local name of the offending element
-    std::string ns;             // its namespace
-    std::string attribute;      // for the attribute kinds
-    std::size_t limit = 0;      // for cdata_too_long: the maximum, in characters
+    std::string tag;        // local name of the offending element
+    std::string ns;         // its namespace
+    std::string attribute;  // for the attribute kinds
+    std::size_t limit = 0;  // for cdata_too_long: the maximum, in characters
 
     // The sentence sent as the bad-request text.
     std::string text() const;

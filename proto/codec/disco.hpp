@@ -14,25 +14,25 @@
 namespace wl::proto::codec {
 
 struct DiscoIdentity {
-    std::string category;   // required
-    std::string type;       // required
-    std::string name;       // optional
-    std::string lang;       // xml:lang, optional
+    std::string category;  // required
+    std::string type;      // required
+    std::string name;      // optional
+    std::string lang;      // xml:lang, optional
     friend bool operator==(const DiscoIdentity&, const DiscoIdentity&) = default;
 };
 
 struct DiscoInfo {
-    std::string node;                       // optional
+    std::string node;  // optional
     std::vector<DiscoIdentity> identities;
-    std::vector<std::string> features;      // var values, in order
-    std::vector<xml::Element> extensions;   // other children (XEP-0128 forms), kept as is
+    std::vector<std::string> features;     // var values, in order
+    std::vector<xml::Element> extensions;  // other children (XEP-0128 forms), kept as is
     bool has_feature(std::string_view var) const;
 };
 
 struct DiscoItem {
     Jid jid;
-    std::string node;       // optional
-    std::string name;       // optional
+    std::string node;  // optional
+    std::string name;  // optional
     friend bool operator==(const DiscoItem&, const DiscoItem&) = default;
 };
 

@@ -10,7 +10,8 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-bool is_blank(std::string_view s) {
+bool is_blank(std::string_view s)
+{
     for (char c : s)
         if (!is_space(c)) return false;
     return true;
@@ -18,7 +19,8 @@ bool is_blank(std::string_view s) {
 
 // XML NCName, with every non-ASCII character taken as a name character: the exact Unicode
 // classes of XML 1.0 matter less here than refusing ':', spaces and leading digits.
-bool is_ncname(std::string_view s) {
+bool is_ncname(std::string_view s)
+{
     if (s.empty()) return false;
     auto start = [](unsigned char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
@@ -31,15 +33,18 @@ bool is_ncname(std::string_view s) {
     return true;
 }
 
-DecodeError error_at(DecodeError::Kind kind, const xml::Element& el, std::string_view attr = {}) {
+DecodeError error_at(DecodeError::Kind kind, const xml::Element& el, std::string_view attr = {})
+{
     return DecodeError{kind, el.name(), el.ns(), std::string(attr), 0};
 }
 
-DecodeError error_for(DecodeError::Kind kind, const Shape& shape) {
+DecodeError error_for(DecodeError::Kind kind, const Shape& shape)
+{
     return DecodeError{kind, std::string(shape.name), std::string(shape.ns), {}, 0};
 }
 
-std::optional<DecodeError> check_attrs(const xml::Element& el, const Shape& shape) {
+std::optional<DecodeError> check_attrs(const xml::Element& el, const Shape& shape)
+{
     for (const Attr& a : shape.attrs) {
         const std::string* v = el.attr(a.name, a.ns);
         if (!v) {
@@ -48,9 +53,14 @@ std::optional<DecodeError> check_attrs(const xml::Element& el, const Shape& shap
         }
         bool ok = true;
         switch (a.value) {
-        case Value::any: break;
-        case Value::ncname: ok = is_ncname(*v); break;
-        case Value::jid: ok = Jid::parse(*v).has_value(); break;
+        case Value::any:
+            break;
+        case Value::ncname:
+            ok = is_ncname(*v);
+            break;
+        case Value::jid:
+            ok = Jid::parse(*v).has_value();
+            break;
         case Value::one_of:
             ok = false;
             for (std::string_view allowed : a.values) ok = ok || *v == allowed;
@@ -61,12 +71,12 @@ std::optional<DecodeError> check_attrs(const xml::Element& el, const Shape& shap
     return std::nullopt;
 }
 
-std::optional<DecodeError> check_text(const xml::Element& el, const Shape& shape) {
+std::optional<DecodeError> check_text(const xml::Element& el, const Shape& shape)
+{
     if (shape.text == Text::ignored) return std::nullopt;
     if (shape.text == Text::empty) {
         for (const auto& node : el.nodes())
-            if (!node.is_element() && !is_blank(node.text))
-                return error_at(DecodeError::Kind::unexpected_cdata, el);
+            if (!node.is_element() && !is_blank(node.text)) return error_at(DecodeError::Kind::unexpected_cdata, el);
         return std::nullopt;
     }
     if (shape.max_chars != unbounded && utf8_chars(el.text()) > shape.max_chars) {
@@ -79,19 +89,21 @@ std::optional<DecodeError> check_text(const xml::Element& el, const Shape& shape
 
 }  // namespace
 
-std::size_t utf8_chars(std::string_view s) {
+std::size_t utf8_chars(std::string_view s)
+{
     std::size_t n = 0;
     for (char c : s)
         if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
     return n;
 }
 
-bool matches(const xml::Element& el, const Shape& shape) {
-    return el.name() == shape.name &&
-           (el.ns() == shape.ns || (!shape.alt_ns.empty() && el.ns() == shape.alt_ns));
+bool matches(const xml::Element& el, const Shape& shape)
+{
+    return el.name() == shape.name && (el.ns() == shape.ns || (!shape.alt_ns.empty() && el.ns() == shape.alt_ns));
 }
 
-std::optional<DecodeError> check(const xml::Element& el, const Shape& shape) {
+std::optional<DecodeError> check(const xml::Element& el, const Shape& shape)
+{
     if (!matches(el, shape)) return error_at(DecodeError::Kind::unknown_tag, el);
     if (auto e = check_attrs(el, shape)) return e;
     if (auto e = check_text(el, shape)) return e;
@@ -106,8 +118,7 @@ std::optional<DecodeError> check(const xml::Element& el, const Shape& shape) {
             if (shape.unknown_children_allowed) continue;
             return error_at(DecodeError::Kind::unknown_tag, child);
         }
-        if (++counts[i] > shape.children[i].max)
-            return error_at(DecodeError::Kind::duplicate_tag, child);
+        if (++counts[i] > shape.children[i].max) return error_at(DecodeError::Kind::duplicate_tag, child);
         if (auto e = check(child, *shape.children[i].shape)) return e;
     }
     for (std::size_t i = 0; i < shape.children.size(); ++i) {
@@ -124,8 +135,6 @@ std::optional<DecodeError> check(const xml::Element& el, const Shape& shape) {
     return std::nullopt;
 }
 
-xml::Element make(const Shape& shape) {
-    return xml::Element(std::string(shape.name), std::string(shape.ns));
-}
+xml::Element make(const Shape& shape) { return xml::Element(std::string(shape.name), std::string(shape.ns)); }
 
 }  // namespace wl::proto::codec::shape

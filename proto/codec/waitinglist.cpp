@@ -12,20 +12,21 @@ namespace {
 // (uri, name?, error?) and remove; a second <uri/> would be a second contact in one item,
 // which no example or use case has, so each child appears at most once here.
 
-std::optional<DecodeError> error_has_condition(const xml::Element& el) {
+std::optional<DecodeError> error_has_condition(const xml::Element& el)
+{
     if (parse_stanza_error(el)) return std::nullopt;
     return DecodeError{DecodeError::Kind::missing_condition, el.name(), el.ns(), {}, 0};
 }
 
 constexpr std::array uri_attrs{shape::Attr{"scheme", true, shape::Value::ncname}};
 constexpr shape::Shape uri_shape{"uri", ns::waitinglist, {}, uri_attrs, {}, false, shape::Text::any};
-constexpr shape::Shape name_shape{"name", ns::waitinglist, {}, {}, {}, false, shape::Text::any,
-                                  WaitlistItem::max_name_chars};
+constexpr shape::Shape
+    name_shape{"name", ns::waitinglist, {}, {}, {}, false, shape::Text::any, WaitlistItem::max_name_chars};
 constexpr shape::Shape remove_shape{"remove", ns::waitinglist};
 // The schema refers to jabber:client's <error/>; a peer on a server-to-server stream may
 // write it in its own default namespace, jabber:server.
-constexpr shape::Shape error_shape{"error", ns::client, ns::server, {}, {}, true,
-                                   shape::Text::ignored, shape::unbounded, &error_has_condition};
+constexpr shape::Shape error_shape{
+    "error", ns::client, ns::server, {}, {}, true, shape::Text::ignored, shape::unbounded, &error_has_condition};
 
 constexpr std::array<std::string_view, 1> item_types{"error"};
 constexpr std::array item_attrs{
@@ -45,12 +46,11 @@ constexpr std::array list_children{shape::Child{&item_shape}};
 constexpr shape::Shape query_shape{"query", ns::waitinglist, {}, {}, list_children};
 constexpr shape::Shape waitlist_shape{"waitlist", ns::waitinglist, {}, {}, list_children};
 
-const shape::Shape& root_shape(WaitlistRoot root) {
-    return root == WaitlistRoot::query ? query_shape : waitlist_shape;
-}
+const shape::Shape& root_shape(WaitlistRoot root) { return root == WaitlistRoot::query ? query_shape : waitlist_shape; }
 
 // Reads an item already checked against item_shape.
-WaitlistItem read_item(const xml::Element& el) {
+WaitlistItem read_item(const xml::Element& el)
+{
     WaitlistItem item;
     if (const std::string* id = el.attr("id")) item.id = *id;
     if (const std::string* jid = el.attr("jid")) item.jid = Jid::parse(*jid);
@@ -72,11 +72,13 @@ WaitlistItem read_item(const xml::Element& el) {
 
 }  // namespace
 
-bool is_waitinglist(const xml::Element& el) {
+bool is_waitinglist(const xml::Element& el)
+{
     return shape::matches(el, query_shape) || shape::matches(el, waitlist_shape);
 }
 
-Decoded<Waitinglist> decode_waitinglist(const xml::Element& el) {
+Decoded<Waitinglist> decode_waitinglist(const xml::Element& el)
+{
     Waitinglist list;
     list.root = shape::matches(el, waitlist_shape) ? WaitlistRoot::waitlist : WaitlistRoot::query;
     if (auto e = shape::check(el, root_shape(list.root))) return *e;
@@ -85,12 +87,14 @@ Decoded<Waitinglist> decode_waitinglist(const xml::Element& el) {
     return list;
 }
 
-Decoded<WaitlistItem> decode_waitlist_item(const xml::Element& item_el) {
+Decoded<WaitlistItem> decode_waitlist_item(const xml::Element& item_el)
+{
     if (auto e = shape::check(item_el, item_shape)) return *e;
     return read_item(item_el);
 }
 
-xml::Element encode(const WaitlistItem& item) {
+xml::Element encode(const WaitlistItem& item)
+{
     xml::Element el = shape::make(item_shape);
     if (item.id) el.set_attr("id", *item.id);
     if (item.jid) el.set_attr("jid", item.jid->full());
@@ -109,7 +113,8 @@ xml::Element encode(const WaitlistItem& item) {
     return el;
 }
 
-xml::Element encode(const Waitinglist& list) {
+xml::Element encode(const Waitinglist& list)
+{
     xml::Element el = shape::make(root_shape(list.root));
     for (const WaitlistItem& item : list.items) el.add_child(encode(item));
     return el;
@@ -117,8 +122,9 @@ xml::Element encode(const Waitinglist& list) {
 
 namespace {
 
-xml::Element push_message(const Jid& from, const Jid& to, const WaitlistItem& item,
-                          PushType type, std::string_view body, std::string_view stanza_ns) {
+xml::Element push_message(const Jid& from, const Jid& to, const WaitlistItem& item, PushType type,
+                          std::string_view body, std::string_view stanza_ns)
+{
     xml::Element msg("message", std::string(stanza_ns));
     msg.set_attr("from", from.full());
     msg.set_attr("to", to.full());
@@ -130,22 +136,23 @@ xml::Element push_message(const Jid& from, const Jid& to, const WaitlistItem& it
 
 }  // namespace
 
-xml::Element make_jid_push(const Jid& from, const Jid& to, const WaitlistItem& item,
-                           PushType type, std::string_view body, std::string_view stanza_ns) {
+xml::Element make_jid_push(const Jid& from, const Jid& to, const WaitlistItem& item, PushType type,
+                           std::string_view body, std::string_view stanza_ns)
+{
     return push_message(from, to, item, type, body, stanza_ns);
 }
 
-xml::Element make_item_error_push(const Jid& from, const Jid& to, WaitlistItem item,
-                                  const StanzaError& error, PushType type,
-                                  std::string_view body, std::string_view stanza_ns) {
+xml::Element make_item_error_push(const Jid& from, const Jid& to, WaitlistItem item, const StanzaError& error,
+                                  PushType type, std::string_view body, std::string_view stanza_ns)
+{
     item.is_error = true;
     item.error = error;
     return push_message(from, to, item, type, body, stanza_ns);
 }
 
-xml::Element make_waitlist_error_message(const Jid& from, const Jid& to, std::string_view id,
-                                         const WaitlistItem& item, const StanzaError& error,
-                                         std::string_view stanza_ns) {
+xml::Element make_waitlist_error_message(const Jid& from, const Jid& to, std::string_view id, const WaitlistItem& item,
+                                         const StanzaError& error, std::string_view stanza_ns)
+{
     xml::Element msg("message", std::string(stanza_ns));
     msg.set_attr("type", "error");
     msg.set_attr("from", from.full());

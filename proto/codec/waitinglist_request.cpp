@@ -17,9 +17,12 @@ std::variant<WaitlistRequest, StanzaError> read_waitlist_request(IqType type, co
     if (decoded->items.size() != 1)
         return make_stanza_error(StanzaCondition::bad_request, "a set carries exactly one <item/>");
     request.item = std::move(decoded->items.front());
-    if (request.item.remove) request.kind = WaitlistRequest::Kind::remove;
-    else if (request.item.jid) request.kind = WaitlistRequest::Kind::jid_push;
-    else request.kind = WaitlistRequest::Kind::add;
+    if (request.item.remove)
+        request.kind = WaitlistRequest::Kind::remove;
+    else if (request.item.jid)
+        request.kind = WaitlistRequest::Kind::jid_push;
+    else
+        request.kind = WaitlistRequest::Kind::add;
     return request;
 }
 

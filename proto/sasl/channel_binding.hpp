@@ -14,7 +14,10 @@
 
 namespace wl::proto::sasl {
 
-enum class ChannelBindingType { tls_exporter, tls_server_end_point };
+enum class ChannelBindingType {
+    tls_exporter,
+    tls_server_end_point
+};
 
 // "tls-exporter", "tls-server-end-point": the cb-name of the gs2 header and of XEP-0440.
 std::string_view channel_binding_name(ChannelBindingType type) noexcept;

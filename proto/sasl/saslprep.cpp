@@ -12,8 +12,7 @@ namespace wl::proto::sasl {
 
 std::optional<Secret> saslprep(std::string_view utf8, PrepKind kind)
 {
-    if (utf8.empty() || !is_valid_utf8(utf8) || utf8.find('\0') != std::string_view::npos)
-        return std::nullopt;
+    if (utf8.empty() || !is_valid_utf8(utf8) || utf8.find('\0') != std::string_view::npos) return std::nullopt;
     // stringprep_profile wants a C string; the copy is wiped with the Secret.
     Secret input{utf8};
     input.append(std::string_view{"\0", 1});

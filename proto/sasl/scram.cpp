@@ -20,10 +20,7 @@ namespace {
 // A client must not let a server make it spin forever; no sane server asks for more.
 constexpr int max_client_iterations = 10'000'000;
 
-const EVP_MD* digest(ScramHash hash)
-{
-    return hash == ScramHash::sha1 ? EVP_sha1() : EVP_sha256();
-}
+const EVP_MD* digest(ScramHash hash) { return hash == ScramHash::sha1 ? EVP_sha1() : EVP_sha256(); }
 
 std::string random_bytes(std::size_t n)
 {
@@ -39,8 +36,8 @@ std::string hmac(ScramHash hash, std::string_view key, std::string_view data)
 {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    HMAC(digest(hash), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
+    HMAC(digest(hash), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+         data.size(), out, &size);
     return std::string(reinterpret_cast<const char*>(out), size);
 }
 
@@ -52,14 +49,13 @@ std::string hash_of(ScramHash hash, std::string_view data)
     return std::string(reinterpret_cast<const char*>(out), size);
 }
 
-Secret salted_password(ScramHash hash, const Secret& prepared_password, std::string_view salt,
-                       int iterations)
+Secret salted_password(ScramHash hash, const Secret& prepared_password, std::string_view salt, int iterations)
 {
     const auto size = static_cast<std::size_t>(EVP_MD_get_size(digest(hash)));
     std::vector<unsigned char> out(size);
     PKCS5_PBKDF2_HMAC(prepared_password.data(), static_cast<int>(prepared_password.size()),
-                      reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
-                      iterations, digest(hash), static_cast<int>(size), out.data());
+                      reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,
+                      digest(hash), static_cast<int>(size), out.data());
     Secret result{std::string_view{reinterpret_cast<const char*>(out.data()), size}};
     OPENSSL_cleanse(out.data(), out.size());
     return result;
@@ -77,8 +73,7 @@ bool equal_constant_time(std::string_view a, std::string_view b)
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-ScramCredentials derive(ScramHash hash, const Secret& prepared_password, std::string_view salt,
-                        int iterations)
+ScramCredentials derive(ScramHash hash, const Secret& prepared_password, std::string_view salt, int iterations)
 {
     const Secret salted = salted_password(hash, prepared_password, salt, iterations);
     std::string client_key = hmac(hash, salted.view(), "Client Key");
@@ -109,9 +104,12 @@ std::optional<std::string> unescape_saslname(std::string_view name)
             continue;
         }
         const auto escape = name.substr(i + 1, 2);
-        if (escape == "2C") out += ',';
-        else if (escape == "3D") out += '=';
-        else return std::nullopt;
+        if (escape == "2C")
+            out += ',';
+        else if (escape == "3D")
+            out += '=';
+        else
+            return std::nullopt;
         i += 2;
     }
     if (!is_valid_utf8(out)) return std::nullopt;
@@ -122,9 +120,12 @@ std::string escape_saslname(std::string_view name)
 {
     std::string out;
     for (char c : name) {
-        if (c == ',') out += "=2C";
-        else if (c == '=') out += "=3D";
-        else out += c;
+        if (c == ',')
+            out += "=2C";
+        else if (c == '=')
+            out += "=3D";
+        else
+            out += c;
     }
     return out;
 }
@@ -208,8 +209,8 @@ std::optional<ScramMechanism> parse_scram_mechanism(std::string_view name) noexc
 
 std::string random_scram_salt() { return random_bytes(16); }
 
-std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password,
-                                                       std::string_view salt, int iterations)
+std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password, std::string_view salt,
+                                                       int iterations)
 {
     if (salt.empty() || iterations < min_scram_iterations) return std::nullopt;
     const auto prepared = saslprep(password, PrepKind::stored);
@@ -252,15 +253,20 @@ std::optional<SaslFailure> ScramServer::accept_binding_flag(std::string_view fla
     // The texts start with RFC 5802's server-error-value, which names the case for a SCRAM
     // library, and go on in words for a person.
     if (flag == "n") {
-        if (plus_) return fail(SaslFailure::malformed_request, "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
+        if (plus_)
+            return fail(SaslFailure::malformed_request,
+                        "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
         return std::nullopt;
     }
     if (flag == "y") {
-        if (plus_) return fail(SaslFailure::malformed_request, "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
+        if (plus_)
+            return fail(SaslFailure::malformed_request,
+                        "channel-binding-not-supported: a -PLUS mechanism needs gs2 flag 'p'");
         if (bindings_.any())
-            return fail(SaslFailure::not_authorized,
-                        "server-does-support-channel-binding: this server offered SCRAM-*-PLUS, so a client that can bind "
-                        "and says the server cannot was shown a list without them (a downgrade)");
+            return fail(
+                SaslFailure::not_authorized,
+                "server-does-support-channel-binding: this server offered SCRAM-*-PLUS, so a client that can bind "
+                "and says the server cannot was shown a list without them (a downgrade)");
         return std::nullopt;
     }
     if (!flag.starts_with("p=")) return fail(SaslFailure::malformed_request, "Invalid GS2 channel binding flag");
@@ -277,9 +283,9 @@ std::optional<SaslFailure> ScramServer::accept_binding_flag(std::string_view fla
     if (!type || !bindings_.find(*type)) {
         std::string offered;
         for (auto t : bindings_.types()) offered.append(offered.empty() ? "" : ", ").append(channel_binding_name(t));
-        return fail(SaslFailure::malformed_request,
-                    "unsupported-channel-binding-type: " + std::string{name} + " is not offered on this connection" +
-                        (offered.empty() ? std::string{} : "; offered: " + offered));
+        return fail(SaslFailure::malformed_request, "unsupported-channel-binding-type: " + std::string{name} +
+                                                        " is not offered on this connection" +
+                                                        (offered.empty() ? std::string{} : "; offered: " + offered));
     }
     binding_type_ = *type;
     cbind_data_ = *bindings_.find(*type);
@@ -321,7 +327,8 @@ std::optional<SaslFailure> ScramServer::receive_client_first(std::string_view me
     username_ = std::string{prepared_user->view()};
 
     const auto nonce = attribute(parts[3], 'r');
-    if (!nonce || !is_valid_nonce(*nonce)) return fail(SaslFailure::malformed_request, "Missing or invalid client nonce");
+    if (!nonce || !is_valid_nonce(*nonce))
+        return fail(SaslFailure::malformed_request, "Missing or invalid client nonce");
     client_nonce_ = std::string{*nonce};
     for (std::size_t i = 4; i < parts.size(); ++i)
         if (!is_extension(parts[i])) return fail(SaslFailure::malformed_request, "Malformed client-first-message");
@@ -340,14 +347,14 @@ std::string ScramServer::server_first(const std::optional<ScramCredentials>& cre
     if (known_user_) {
         credentials_ = *credentials;
     } else {
-        credentials_ = ScramCredentials{decoy_salt(username_), default_scram_iterations, random_bytes(32),
-                                        random_bytes(32)};
+        credentials_ =
+            ScramCredentials{decoy_salt(username_), default_scram_iterations, random_bytes(32), random_bytes(32)};
     }
     std::string server_nonce = nonce_source_();
     if (!is_valid_nonce(server_nonce)) throw std::logic_error("SCRAM nonce source produced an invalid nonce");
     nonce_ = client_nonce_ + server_nonce;
-    server_first_ = "r=" + nonce_ + ",s=" + base64_encode(credentials_.salt) + ",i=" +
-                    std::to_string(credentials_.iterations);
+    server_first_ =
+        "r=" + nonce_ + ",s=" + base64_encode(credentials_.salt) + ",i=" + std::to_string(credentials_.iterations);
     state_ = State::sent_server_first;
     return server_first_;
 }
@@ -369,9 +376,9 @@ std::optional<SaslFailure> ScramServer::receive_client_final(std::string_view me
     const std::string_view bound = std::string_view{*binding_bytes}.substr(gs2_header_.size());
     if (!equal_constant_time(bound, cbind_data_)) {
         if (binding_type_)
-            return fail(SaslFailure::not_authorized,
-                        "channel-bindings-dont-match: the " + std::string{channel_binding_name(*binding_type_)} +
-                            " data is not this connection's");
+            return fail(SaslFailure::not_authorized, "channel-bindings-dont-match: the " +
+                                                         std::string{channel_binding_name(*binding_type_)} +
+                                                         " data is not this connection's");
         return fail(SaslFailure::malformed_request, "Channel binding does not match the GS2 header");
     }
     const auto nonce = attribute(parts[1], 'r');
@@ -389,8 +396,7 @@ std::optional<SaslFailure> ScramServer::receive_client_final(std::string_view me
     auth_message.append(",").append(server_first_).append(",").append(without_proof);
 
     const std::string client_signature = hmac(hash_, credentials_.stored_key, auth_message);
-    if (proof->size() != client_signature.size())
-        return fail(SaslFailure::not_authorized, "Authentication failed");
+    if (proof->size() != client_signature.size()) return fail(SaslFailure::not_authorized, "Authentication failed");
     std::string client_key = xor_bytes(*proof, client_signature);
     const bool proof_ok = equal_constant_time(hash_of(hash_, client_key), credentials_.stored_key);
     OPENSSL_cleanse(client_key.data(), client_key.size());
@@ -404,9 +410,8 @@ std::optional<SaslFailure> ScramServer::receive_client_final(std::string_view me
 // ---------------------------------------------------------------------------------------
 // Client
 
-std::optional<ScramClient> ScramClient::create(ScramHash hash, std::string_view username,
-                                               std::string_view password, std::string_view authzid,
-                                               NonceSource nonce_source)
+std::optional<ScramClient> ScramClient::create(ScramHash hash, std::string_view username, std::string_view password,
+                                               std::string_view authzid, NonceSource nonce_source)
 {
     const auto prepared_user = saslprep(username, PrepKind::query);
     auto prepared_password = saslprep(password, PrepKind::query);

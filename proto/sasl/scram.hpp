@@ -33,7 +33,10 @@
 
 namespace wl::proto::sasl {
 
-enum class ScramHash { sha1, sha256 };
+enum class ScramHash {
+    sha1,
+    sha256
+};
 
 // "SCRAM-SHA-1" or "SCRAM-SHA-256", as offered in <mechanisms/>.
 std::string_view scram_mechanism_name(ScramHash hash) noexcept;
@@ -70,15 +73,14 @@ std::string random_scram_salt();
 
 // Derives the stored keys from a password (SASLprep'd as a stored string). nullopt if
 // SASLprep refuses the password, the salt is empty, or iterations < min_scram_iterations.
-std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password,
-                                                       std::string_view salt, int iterations);
+std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password, std::string_view salt,
+                                                       int iterations);
 // The same with a fresh random salt and default_scram_iterations.
 std::optional<ScramCredentials> make_scram_credentials(ScramHash hash, std::string_view password);
 
 // Checks a clear-text password (from SASL PLAIN, SASLprep'd as a query) against stored
 // credentials, in constant time with respect to the keys.
-bool verify_scram_password(ScramHash hash, const ScramCredentials& credentials,
-                           std::string_view password);
+bool verify_scram_password(ScramHash hash, const ScramCredentials& credentials, std::string_view password);
 
 // Returns the printable nonce part a side contributes (no ','). Injected only by tests, to
 // replay the RFC's published exchanges; the default is 24 random bytes in base64.
@@ -120,7 +122,13 @@ public:
     bool is_authenticated() const noexcept { return state_ == State::done; }
 
 private:
-    enum class State { start, got_client_first, sent_server_first, done, failed };
+    enum class State {
+        start,
+        got_client_first,
+        sent_server_first,
+        done,
+        failed
+    };
 
     std::optional<SaslFailure> fail(SaslFailure failure, std::string_view text);
     // Checks the gs2-cbind-flag against the mechanism and the connection's bindings.
@@ -149,10 +157,8 @@ private:
 class ScramClient {
 public:
     // nullopt if SASLprep refuses the password or the username is empty.
-    static std::optional<ScramClient> create(ScramHash hash, std::string_view username,
-                                             std::string_view password,
-                                             std::string_view authzid = {},
-                                             NonceSource nonce_source = {});
+    static std::optional<ScramClient> create(ScramHash hash, std::string_view username, std::string_view password,
+                                             std::string_view authzid = {}, NonceSource nonce_source = {});
     // A client of SCRAM-*-PLUS, binding to `data` of the given type (gs2 flag "p=<type>").
     static std::optional<ScramClient> create_plus(ScramHash hash, ChannelBindingType type, std::string_view data,
                                                   std::string_view username, std::string_view password,

@@ -6,11 +6,13 @@ namespace {
 
 // An empty name or namespace in a query matches anything, so that child("", ns) finds the
 // first payload of a namespace and children() lists every child element.
-bool matches(const Element& e, std::string_view name, std::string_view ns) {
+bool matches(const Element& e, std::string_view name, std::string_view ns)
+{
     return (name.empty() || e.name() == name) && (ns.empty() || e.ns() == ns);
 }
 
-bool is_xml_space(std::string_view s) {
+bool is_xml_space(std::string_view s)
+{
     for (char c : s)
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
     return true;
@@ -18,18 +20,21 @@ bool is_xml_space(std::string_view s) {
 
 }  // namespace
 
-Element::Element(const Element& other)
-    : name_(other.name_), ns_(other.ns_), attrs_(other.attrs_) {
+Element::Element(const Element& other) : name_(other.name_), ns_(other.ns_), attrs_(other.attrs_)
+{
     nodes_.reserve(other.nodes_.size());
     for (const Node& n : other.nodes_) {
         Node copy;
-        if (n.element) copy.element = std::make_unique<Element>(*n.element);
-        else copy.text = n.text;
+        if (n.element)
+            copy.element = std::make_unique<Element>(*n.element);
+        else
+            copy.text = n.text;
         nodes_.push_back(std::move(copy));
     }
 }
 
-Element& Element::operator=(const Element& other) {
+Element& Element::operator=(const Element& other)
+{
     if (this != &other) {
         Element copy(other);
         *this = std::move(copy);
@@ -37,18 +42,21 @@ Element& Element::operator=(const Element& other) {
     return *this;
 }
 
-const std::string* Element::attr(std::string_view name, std::string_view ns) const {
+const std::string* Element::attr(std::string_view name, std::string_view ns) const
+{
     for (const Attribute& a : attrs_)
         if (a.name == name && a.ns == ns) return &a.value;
     return nullptr;
 }
 
-std::string Element::attr_or(std::string_view name, std::string_view fallback) const {
+std::string Element::attr_or(std::string_view name, std::string_view fallback) const
+{
     const std::string* v = attr(name);
     return v ? *v : std::string(fallback);
 }
 
-Element& Element::set_attr(std::string_view name, std::string_view value, std::string_view ns) {
+Element& Element::set_attr(std::string_view name, std::string_view value, std::string_view ns)
+{
     for (Attribute& a : attrs_) {
         if (a.name == name && a.ns == ns) {
             a.value.assign(value);
@@ -59,7 +67,8 @@ Element& Element::set_attr(std::string_view name, std::string_view value, std::s
     return *this;
 }
 
-bool Element::remove_attr(std::string_view name, std::string_view ns) {
+bool Element::remove_attr(std::string_view name, std::string_view ns)
+{
     for (auto it = attrs_.begin(); it != attrs_.end(); ++it) {
         if (it->name == name && it->ns == ns) {
             attrs_.erase(it);
@@ -71,25 +80,29 @@ bool Element::remove_attr(std::string_view name, std::string_view ns) {
 
 void Element::reserve_attrs(std::size_t n) { attrs_.reserve(n); }
 
-Attribute& Element::append_attr_unchecked(std::string name, std::string ns, std::string value) {
+Attribute& Element::append_attr_unchecked(std::string name, std::string ns, std::string value)
+{
     return attrs_.emplace_back(Attribute{std::move(name), std::move(ns), std::move(value)});
 }
 
-Element& Element::add_child(Element child) {
+Element& Element::add_child(Element child)
+{
     Node n;
     n.element = std::make_unique<Element>(std::move(child));
     nodes_.push_back(std::move(n));
     return *nodes_.back().element;
 }
 
-Element& Element::add_child(std::string name, std::string ns) {
+Element& Element::add_child(std::string name, std::string ns)
+{
     Node n;
     n.element = std::make_unique<Element>(std::move(name), std::move(ns));
     nodes_.push_back(std::move(n));
     return *nodes_.back().element;
 }
 
-Element& Element::add_text(std::string_view text) {
+Element& Element::add_text(std::string_view text)
+{
     if (text.empty()) return *this;
     if (!nodes_.empty() && !nodes_.back().is_element()) {
         nodes_.back().text.append(text);
@@ -101,7 +114,8 @@ Element& Element::add_text(std::string_view text) {
     return *this;
 }
 
-std::size_t Element::remove_children(std::string_view name, std::string_view ns) {
+std::size_t Element::remove_children(std::string_view name, std::string_view ns)
+{
     std::size_t removed = 0;
     std::vector<Node> kept;
     kept.reserve(nodes_.size());
@@ -112,46 +126,54 @@ std::size_t Element::remove_children(std::string_view name, std::string_view ns)
         }
         // Removing an element between two text runs leaves them adjacent: join them so
         // that add_text's invariant (no two text nodes in a row) still holds.
-        if (!n.element && !kept.empty() && !kept.back().element) kept.back().text.append(n.text);
-        else kept.push_back(std::move(n));
+        if (!n.element && !kept.empty() && !kept.back().element)
+            kept.back().text.append(n.text);
+        else
+            kept.push_back(std::move(n));
     }
     nodes_ = std::move(kept);
     return removed;
 }
 
-const Element* Element::child(std::string_view name, std::string_view ns) const {
+const Element* Element::child(std::string_view name, std::string_view ns) const
+{
     for (const Node& n : nodes_)
         if (n.element && matches(*n.element, name, ns)) return n.element.get();
     return nullptr;
 }
 
-Element* Element::child(std::string_view name, std::string_view ns) {
+Element* Element::child(std::string_view name, std::string_view ns)
+{
     for (Node& n : nodes_)
         if (n.element && matches(*n.element, name, ns)) return n.element.get();
     return nullptr;
 }
 
-std::vector<const Element*> Element::children(std::string_view name, std::string_view ns) const {
+std::vector<const Element*> Element::children(std::string_view name, std::string_view ns) const
+{
     std::vector<const Element*> out;
     for (const Node& n : nodes_)
         if (n.element && matches(*n.element, name, ns)) out.push_back(n.element.get());
     return out;
 }
 
-const Element* Element::first_child_element() const {
+const Element* Element::first_child_element() const
+{
     for (const Node& n : nodes_)
         if (n.element) return n.element.get();
     return nullptr;
 }
 
-std::size_t Element::child_element_count() const {
+std::size_t Element::child_element_count() const
+{
     std::size_t count = 0;
     for (const Node& n : nodes_)
         if (n.element) ++count;
     return count;
 }
 
-std::string Element::text() const {
+std::string Element::text() const
+{
     // The common case is a single text run: return it without a second copy.
     const std::string* only = nullptr;
     std::size_t runs = 0;
@@ -169,7 +191,8 @@ std::string Element::text() const {
     return out;
 }
 
-std::optional<std::string> Element::child_text(std::string_view name, std::string_view ns) const {
+std::optional<std::string> Element::child_text(std::string_view name, std::string_view ns) const
+{
     const Element* c = child(name, ns);
     if (!c) return std::nullopt;
     return c->text();
@@ -184,7 +207,8 @@ struct Item {
     std::string text;
 };
 
-std::vector<Item> normalized(const std::vector<Element::Node>& nodes, bool has_elements) {
+std::vector<Item> normalized(const std::vector<Element::Node>& nodes, bool has_elements)
+{
     std::vector<Item> out;
     out.reserve(nodes.size());
     bool text_open = false;
@@ -207,7 +231,8 @@ std::vector<Item> normalized(const std::vector<Element::Node>& nodes, bool has_e
 
 }  // namespace
 
-bool operator==(const Element& a, const Element& b) {
+bool operator==(const Element& a, const Element& b)
+{
     if (a.name_ != b.name_ || a.ns_ != b.ns_) return false;
     if (a.attrs_.size() != b.attrs_.size()) return false;
     for (const Attribute& x : a.attrs_) {
@@ -223,10 +248,12 @@ bool operator==(const Element& a, const Element& b) {
         for (std::size_t i = 0; i < a.nodes_.size() && same; ++i) {
             const auto& x = a.nodes_[i];
             const auto& y = b.nodes_[i];
-            if (x.is_element() != y.is_element()) same = false;
+            if (x.is_element() != y.is_element())
+                same = false;
             else if (x.is_element()) {
                 if (!(*x.element == *y.element)) return false;
-            } else if (x.text != y.text) same = false;
+            } else if (x.text != y.text)
+                same = false;
         }
         if (same) return true;
     }
@@ -235,8 +262,7 @@ bool operator==(const Element& a, const Element& b) {
     if (na.size() != nb.size()) return false;
     for (std::size_t i = 0; i < na.size(); ++i) {
         if ((na[i].element != nullptr) != (nb[i].element != nullptr)) return false;
-        if (na[i].element ? !(*na[i].element == *nb[i].element) : na[i].text != nb[i].text)
-            return false;
+        if (na[i].element ? !(*na[i].element == *nb[i].element) : na[i].text != nb[i].text) return false;
     }
     return true;
 }

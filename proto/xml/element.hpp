@@ -13,8 +13,8 @@
 namespace wl::proto::xml {
 
 struct Attribute {
-    std::string name;   // local name
-    std::string ns;     // namespace URI; empty for an unprefixed attribute (the usual case)
+    std::string name;  // local name
+    std::string ns;    // namespace URI; empty for an unprefixed attribute (the usual case)
     std::string value;
 };
 
@@ -44,15 +44,15 @@ public:
 
     // Children in document order: each node is either an element or a run of text.
     struct Node {
-        std::unique_ptr<Element> element;   // set for an element
-        std::string text;                   // used when element is null
+        std::unique_ptr<Element> element;  // set for an element
+        std::string text;                  // used when element is null
         bool is_element() const { return element != nullptr; }
     };
     const std::vector<Node>& nodes() const { return nodes_; }
 
-    Element& add_child(Element child);              // returns the stored child
+    Element& add_child(Element child);  // returns the stored child
     Element& add_child(std::string name, std::string ns);
-    Element& add_text(std::string_view text);       // appends (merging with a text node before it)
+    Element& add_text(std::string_view text);  // appends (merging with a text node before it)
     void clear_children() { nodes_.clear(); }
     // Removes every child element with this name and namespace; returns how many.
     std::size_t remove_children(std::string_view name, std::string_view ns);

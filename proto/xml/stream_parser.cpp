@@ -29,19 +29,22 @@ struct SplitName {
     std::string_view local;
 };
 
-SplitName split_name(const XML_Char* s) {
+SplitName split_name(const XML_Char* s)
+{
     const char* sep = std::strchr(s, ns_separator);
     if (!sep) return {{}, std::string_view(s)};
     return {std::string_view(s, static_cast<std::size_t>(sep - s)), std::string_view(sep + 1)};
 }
 
-bool is_xml_space(const char* s, int len) {
+bool is_xml_space(const char* s, int len)
+{
     for (int i = 0; i < len; ++i)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') return false;
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
+bool iequals(std::string_view a, std::string_view b)
+{
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         char x = a[i], y = b[i];
@@ -54,12 +57,14 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string> declared_default_ns(const Element& header) {
+std::optional<std::string> declared_default_ns(const Element& header)
+{
     if (const std::string* v = header.attr("xmlns", xmlns_ns)) return *v;
     return std::nullopt;
 }
 
-std::optional<std::string> declared_prefix(const Element& header, std::string_view prefix) {
+std::optional<std::string> declared_prefix(const Element& header, std::string_view prefix)
+{
     if (prefix.empty() || prefix == "xmlns") return std::nullopt;
     if (const std::string* v = header.attr(prefix, xmlns_ns)) return *v;
     return std::nullopt;
@@ -68,8 +73,8 @@ std::optional<std::string> declared_prefix(const Element& header, std::string_vi
 struct StreamParser::Impl {
     ParserLimits limits;
     Framing framing;
-    XML_Parser parser = nullptr;   // null while released (release_idle)
-    std::vector<StreamEvent> events;   // events[first..] not yet taken
+    XML_Parser parser = nullptr;      // null while released (release_idle)
+    std::vector<StreamEvent> events;  // events[first..] not yet taken
     std::size_t first = 0;
     std::optional<ParseError> error;
 
@@ -77,15 +82,15 @@ struct StreamParser::Impl {
     // starts at level 2.
     std::size_t level = 0;
     Element stanza;
-    std::vector<Element*> stack;   // open elements of the stanza being built
-    std::vector<Attribute> header_ns_decls;   // xmlns declarations seen before the root
+    std::vector<Element*> stack;             // open elements of the stanza being built
+    std::vector<Attribute> header_ns_decls;  // xmlns declarations seen before the root
 
     // Byte offsets in expat's numbering (which counts the WebSocket wrapper too).
-    long long fed = 0;    // everything handed to expat so far
-    long long mark = 0;   // where the current top-level element (or the gap before it) began
-    unsigned char head[2] = {0, 0};   // the document's first two bytes, for the BOM check
+    long long fed = 0;               // everything handed to expat so far
+    long long mark = 0;              // where the current top-level element (or the gap before it) began
+    unsigned char head[2] = {0, 0};  // the document's first two bytes, for the BOM check
     TokenGate gate;
-    std::string held;    // bytes the gate keeps from expat: an unfinished tag
+    std::string held;  // bytes the gate keeps from expat: an unfinished tag
     // Added to expat's byte index to give the stream's: minus the WebSocket wrapper, and
     // across a release, the bytes parsed before it minus the primer's.
     long long origin = 0;
@@ -94,17 +99,19 @@ struct StreamParser::Impl {
     // peer wrote it (its end tag must match) and its namespace declarations.
     std::string root_qname;
     std::vector<Attribute> root_ns_decls;
-    bool priming = false;   // parsing our own primer: no events
+    bool priming = false;  // parsing our own primer: no events
 
     Impl(ParserLimits l, Framing f) : limits(l), framing(f) { start(); }
     ~Impl() { stop(); }
 
-    void stop() {
+    void stop()
+    {
         if (parser) XML_ParserFree(parser);
         parser = nullptr;
     }
 
-    void start() {
+    void start()
+    {
         stop();
         events.clear();
         first = 0;
@@ -134,7 +141,8 @@ struct StreamParser::Impl {
 
     // Between top-level elements nothing of expat's state matters but the open root and
     // the namespaces it declared, so expat (about 11 KB) can go and come back.
-    bool release() {
+    bool release()
+    {
         if (!parser) return true;
         if (error || level != 1 || !held.empty() || mark != fed || !gate.is_between_tokens()) return false;
         if (framing == Framing::stream && root_qname.empty()) return false;
@@ -154,7 +162,8 @@ struct StreamParser::Impl {
 
     // Undoes release(): a fresh expat parser fed a root start tag like the peer's, so that
     // the same prefixes resolve and the peer's end tag matches.
-    void rebuild() {
+    void rebuild()
+    {
         create_expat();
         std::string primer;
         if (framing == Framing::websocket) {
@@ -164,10 +173,14 @@ struct StreamParser::Impl {
             for (const Attribute& a : root_ns_decls) {
                 primer += a.name == "xmlns" ? " xmlns='" : " xmlns:" + a.name + "='";
                 for (char c : a.value) {
-                    if (c == '&') primer += "&amp;";
-                    else if (c == '<') primer += "&lt;";
-                    else if (c == '\'') primer += "&apos;";
-                    else primer += c;
+                    if (c == '&')
+                        primer += "&amp;";
+                    else if (c == '<')
+                        primer += "&lt;";
+                    else if (c == '\'')
+                        primer += "&apos;";
+                    else
+                        primer += c;
                 }
                 primer += '\'';
             }
@@ -189,7 +202,8 @@ struct StreamParser::Impl {
         origin -= fed;
     }
 
-    void create_expat() {
+    void create_expat()
+    {
         // The caller's encoding overrides the document's; on_xml_decl still sees the declared
         // one and refuses anything but UTF-8.
         parser = XML_ParserCreateNS("UTF-8", ns_separator);
@@ -223,18 +237,21 @@ struct StreamParser::Impl {
 
     static Impl& self(void* p) { return *static_cast<Impl*>(p); }
 
-    void fail(std::string condition, std::string text) {
+    void fail(std::string condition, std::string text)
+    {
         if (error) return;
         error = ParseError{std::move(condition), std::move(text)};
         XML_StopParser(parser, XML_FALSE);
     }
 
-    long long event_end() const {
+    long long event_end() const
+    {
         return static_cast<long long>(XML_GetCurrentByteIndex(parser)) + XML_GetCurrentByteCount(parser);
     }
 
     // True (after failing) if the current top-level element has grown past the limit.
-    bool over_stanza_limit(long long end) {
+    bool over_stanza_limit(long long end)
+    {
         if (end - mark > static_cast<long long>(limits.max_stanza_bytes)) {
             fail("policy-violation",
                  "stanza exceeds max_stanza_bytes (" + std::to_string(limits.max_stanza_bytes) + ")");
@@ -243,7 +260,8 @@ struct StreamParser::Impl {
         return false;
     }
 
-    void fill_attributes(Element& e, const XML_Char** atts) {
+    void fill_attributes(Element& e, const XML_Char** atts)
+    {
         std::size_t n = 0;
         while (atts[2 * n]) ++n;
         e.reserve_attrs(n);
@@ -253,12 +271,14 @@ struct StreamParser::Impl {
         }
     }
 
-    static void on_start(void* ud, const XML_Char* name, const XML_Char** atts) {
+    static void on_start(void* ud, const XML_Char* name, const XML_Char** atts)
+    {
         Impl& s = self(ud);
         if (s.error) return;
         ++s.level;
         if (s.level > 1 && s.level - 1 > s.limits.max_depth) {
-            s.fail("policy-violation", "element nesting exceeds max_depth (" + std::to_string(s.limits.max_depth) + ")");
+            s.fail("policy-violation",
+                   "element nesting exceeds max_depth (" + std::to_string(s.limits.max_depth) + ")");
             return;
         }
         std::size_t n_atts = 0;
@@ -288,7 +308,8 @@ struct StreamParser::Impl {
         s.stack.push_back(&child);
     }
 
-    void start_stream(const SplitName& n, const XML_Char** atts) {
+    void start_stream(const SplitName& n, const XML_Char** atts)
+    {
         if (priming) return;
         if (over_stanza_limit(event_end())) return;
         if (n.local != "stream" || n.ns != ns::stream) {
@@ -300,13 +321,15 @@ struct StreamParser::Impl {
         fill_attributes(ev.element, atts);
         root_qname = raw_start_tag_name();
         root_ns_decls = header_ns_decls;
-        for (Attribute& a : header_ns_decls) ev.element.append_attr_unchecked(std::move(a.name), std::move(a.ns), std::move(a.value));
+        for (Attribute& a : header_ns_decls)
+            ev.element.append_attr_unchecked(std::move(a.name), std::move(a.ns), std::move(a.value));
         header_ns_decls.clear();
         events.push_back(std::move(ev));
         mark = event_end();
     }
 
-    static void on_end(void* ud, const XML_Char*) {
+    static void on_end(void* ud, const XML_Char*)
+    {
         Impl& s = self(ud);
         if (s.error) return;
         const std::size_t closing = s.level--;
@@ -324,8 +347,10 @@ struct StreamParser::Impl {
         if (closing == 2) {
             StreamEvent::Kind kind = StreamEvent::Kind::stanza;
             if (s.framing == Framing::websocket && s.stanza.ns() == ns::framing) {
-                if (s.stanza.name() == "open") kind = StreamEvent::Kind::open;
-                else if (s.stanza.name() == "close") kind = StreamEvent::Kind::close;
+                if (s.stanza.name() == "open")
+                    kind = StreamEvent::Kind::open;
+                else if (s.stanza.name() == "close")
+                    kind = StreamEvent::Kind::close;
             }
             s.events.push_back(StreamEvent{kind, std::move(s.stanza)});
             s.stanza = Element();
@@ -333,7 +358,8 @@ struct StreamParser::Impl {
         }
     }
 
-    static void on_text(void* ud, const XML_Char* text, int len) {
+    static void on_text(void* ud, const XML_Char* text, int len)
+    {
         Impl& s = self(ud);
         if (s.error) return;
         if (s.level >= 2) {
@@ -352,7 +378,8 @@ struct StreamParser::Impl {
 
     // The name in the start tag being reported, as written ("stream:stream"), read from
     // expat's input; empty if expat keeps no context (then the parser is never released).
-    std::string raw_start_tag_name() const {
+    std::string raw_start_tag_name() const
+    {
         int offset = 0, size = 0;
         const char* context = XML_GetInputContext(parser, &offset, &size);
         if (!context || offset < 0 || offset >= size || context[offset] != '<') return {};
@@ -365,14 +392,16 @@ struct StreamParser::Impl {
         return name;
     }
 
-    static void on_ns_decl(void* ud, const XML_Char* prefix, const XML_Char* uri) {
+    static void on_ns_decl(void* ud, const XML_Char* prefix, const XML_Char* uri)
+    {
         Impl& s = self(ud);
         if (s.error || s.priming || s.level != 0 || s.framing != Framing::stream) return;
         s.header_ns_decls.push_back(
             Attribute{prefix ? std::string(prefix) : std::string("xmlns"), std::string(xmlns_ns), uri ? uri : ""});
     }
 
-    static void on_xml_decl(void* ud, const XML_Char*, const XML_Char* encoding, int) {
+    static void on_xml_decl(void* ud, const XML_Char*, const XML_Char* encoding, int)
+    {
         Impl& s = self(ud);
         if (s.error) return;
         if (encoding && !iequals(encoding, "UTF-8"))
@@ -380,40 +409,50 @@ struct StreamParser::Impl {
     }
 
     static void restricted(void* ud, const char* what) { self(ud).fail("restricted-xml", what); }
-    static void on_doctype(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, int) {
+    static void on_doctype(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, int)
+    {
         restricted(ud, "a document type declaration is not allowed");
     }
-    static void on_entity_decl(void* ud, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
-                               const XML_Char*, const XML_Char*, const XML_Char*) {
+    static void on_entity_decl(void* ud, const XML_Char*, int, const XML_Char*, int, const XML_Char*, const XML_Char*,
+                               const XML_Char*, const XML_Char*)
+    {
         restricted(ud, "an entity declaration is not allowed");
     }
-    static void on_unparsed_entity_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*,
-                                        const XML_Char*, const XML_Char*) {
+    static void on_unparsed_entity_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*,
+                                        const XML_Char*)
+    {
         restricted(ud, "an entity declaration is not allowed");
     }
-    static void on_notation_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*) {
+    static void on_notation_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*)
+    {
         restricted(ud, "a notation declaration is not allowed");
     }
-    static void on_element_decl(void* ud, const XML_Char*, XML_Content* model) {
+    static void on_element_decl(void* ud, const XML_Char*, XML_Content* model)
+    {
         XML_FreeContentModel(self(ud).parser, model);
         restricted(ud, "an element declaration is not allowed");
     }
-    static void on_attlist_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*, int) {
+    static void on_attlist_decl(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*, int)
+    {
         restricted(ud, "an attribute list declaration is not allowed");
     }
-    static void on_skipped_entity(void* ud, const XML_Char*, int) {
+    static void on_skipped_entity(void* ud, const XML_Char*, int)
+    {
         restricted(ud, "entity references other than the predefined ones are not allowed");
     }
-    static int on_external_entity(XML_Parser p, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*) {
+    static int on_external_entity(XML_Parser p, const XML_Char*, const XML_Char*, const XML_Char*, const XML_Char*)
+    {
         restricted(XML_GetUserData(p), "external entities are not allowed");
         return XML_STATUS_ERROR;
     }
-    static void on_pi(void* ud, const XML_Char*, const XML_Char*) {
+    static void on_pi(void* ud, const XML_Char*, const XML_Char*)
+    {
         restricted(ud, "a processing instruction is not allowed");
     }
     static void on_comment(void* ud, const XML_Char*) { restricted(ud, "a comment is not allowed"); }
 
-    void fail_from_expat() {
+    void fail_from_expat()
+    {
         const XML_Error code = XML_GetErrorCode(parser);
         std::string text = XML_ErrorString(code);
         text += " at byte " + std::to_string(XML_GetCurrentByteIndex(parser) + origin);
@@ -442,7 +481,8 @@ struct StreamParser::Impl {
     // document is UTF-8; RFC 6120 allows UTF-8 only. UTF-16 markup always contains NUL bytes
     // and NUL is never allowed in XML, so refusing NUL (and the UTF-16 BOMs) keeps expat in
     // UTF-8 whatever the peer sends.
-    std::optional<ParseError> feed(std::string_view bytes) {
+    std::optional<ParseError> feed(std::string_view bytes)
+    {
         if (error) return error;
         if (!parser) {
             if (bytes.empty()) return std::nullopt;
@@ -471,7 +511,8 @@ struct StreamParser::Impl {
         return feed_gated(bytes);
     }
 
-    std::optional<ParseError> feed_gated(std::string_view bytes) {
+    std::optional<ParseError> feed_gated(std::string_view bytes)
+    {
         const TokenGate::Verdict v = gate.scan(bytes);
         if (v.ready > 0) {
             std::optional<ParseError> e;
@@ -494,7 +535,8 @@ struct StreamParser::Impl {
         return std::nullopt;
     }
 
-    std::optional<ParseError> feed_expat(std::string_view bytes) {
+    std::optional<ParseError> feed_expat(std::string_view bytes)
+    {
         // Expat takes an int length; a larger chunk goes in pieces.
         constexpr std::size_t max_piece = 1u << 30;
         do {
@@ -520,7 +562,8 @@ StreamParser& StreamParser::operator=(StreamParser&&) noexcept = default;
 
 std::optional<ParseError> StreamParser::feed(std::string_view bytes) { return impl_->feed(bytes); }
 
-std::optional<StreamEvent> StreamParser::next() {
+std::optional<StreamEvent> StreamParser::next()
+{
     auto& events = impl_->events;
     if (impl_->first == events.size()) return std::nullopt;
     StreamEvent ev = std::move(events[impl_->first++]);
@@ -536,7 +579,8 @@ bool StreamParser::release_idle() { return impl_->release(); }
 void StreamParser::reset() { impl_->start(); }
 bool StreamParser::failed() const { return impl_->error.has_value(); }
 
-std::size_t StreamParser::current_stanza_bytes() const {
+std::size_t StreamParser::current_stanza_bytes() const
+{
     if (impl_->level < 1) return 0;
     return static_cast<std::size_t>(impl_->received() - impl_->mark);
 }

@@ -15,9 +15,9 @@ namespace wl::proto::xml {
 
 // Every bound has its own policy-violation text so that the peer (and our logs) can tell which.
 struct ParserLimits {
-    std::size_t max_stanza_bytes = 65536;   // bytes of one top-level element, markup included
-    std::size_t max_depth = 32;             // a stanza is depth 1, its children depth 2, ...
-    std::size_t max_attributes = 64;        // attributes of one element, xmlns declarations excluded
+    std::size_t max_stanza_bytes = 65536;  // bytes of one top-level element, markup included
+    std::size_t max_depth = 32;            // a stanza is depth 1, its children depth 2, ...
+    std::size_t max_attributes = 64;       // attributes of one element, xmlns declarations excluded
 };
 
 // condition is the RFC 6120 stream error condition name: "not-well-formed", "restricted-xml",
@@ -35,7 +35,11 @@ struct ParseError {
 // stanza: one top-level element, namespaces resolved.
 // close: </stream:stream> (element {stream}stream) or, framed, the <close/> element.
 struct StreamEvent {
-    enum class Kind { open, stanza, close } kind;
+    enum class Kind {
+        open,
+        stanza,
+        close
+    } kind;
     Element element;
 };
 
@@ -47,12 +51,12 @@ std::optional<std::string> declared_default_ns(const Element& header);
 std::optional<std::string> declared_prefix(const Element& header, std::string_view prefix);
 
 enum class Framing {
-    stream,      // RFC 6120 <stream:stream>
-    websocket    // RFC 7395: every top-level element is one WS message; <open/>/<close/> of
-                 // urn:ietf:params:xml:ns:xmpp-framing become open/close events. The
-                 // messages are parsed as children of one synthetic root, so a message
-                 // carrying an XML declaration is not-well-formed, and each message must
-                 // declare its own namespaces (xmlns='jabber:client').
+    stream,    // RFC 6120 <stream:stream>
+    websocket  // RFC 7395: every top-level element is one WS message; <open/>/<close/> of
+               // urn:ietf:params:xml:ns:xmpp-framing become open/close events. The
+               // messages are parsed as children of one synthetic root, so a message
+               // carrying an XML declaration is not-well-formed, and each message must
+               // declare its own namespaces (xmlns='jabber:client').
 };
 
 class StreamParser {

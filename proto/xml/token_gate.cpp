@@ -8,7 +8,8 @@ namespace {
 constexpr std::string_view cdata_open = "[CDATA[";
 
 // Position of the first a or b in s from `from` on, or s.size().
-std::size_t find_either(std::string_view s, std::size_t from, char a, char b) {
+std::size_t find_either(std::string_view s, std::size_t from, char a, char b)
+{
     const char* begin = s.data() + from;
     std::size_t len = s.size() - from;
     if (const void* p = std::memchr(begin, a, len)) len = static_cast<std::size_t>(static_cast<const char*>(p) - begin);
@@ -21,7 +22,8 @@ std::size_t find_either(std::string_view s, std::size_t from, char a, char b) {
 // may only delay the error (expat still judges every byte; held bytes count towards the
 // stanza limit). Where input is certainly malformed ('<' inside a tag), the gate releases it
 // so that expat reports the error at once.
-TokenGate::Verdict TokenGate::scan(std::string_view bytes) {
+TokenGate::Verdict TokenGate::scan(std::string_view bytes)
+{
     Verdict v;
     const std::size_t n = bytes.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -44,26 +46,33 @@ TokenGate::Verdict TokenGate::scan(std::string_view bytes) {
         bool safe = false;
         switch (state_) {
         case State::content:
-            if (c == '<') state_ = State::lt;
-            else if (c == '&') state_ = State::ref;
-            else safe = true;
+            if (c == '<')
+                state_ = State::lt;
+            else if (c == '&')
+                state_ = State::ref;
+            else
+                safe = true;
             break;
         case State::ref:
             if (c == ';') {
                 state_ = State::content;
                 safe = true;
             } else if (c == '<') {
-                safe = true;   // malformed: let expat say so
+                safe = true;  // malformed: let expat say so
             }
             break;
         case State::lt:
-            if (c == '/') state_ = State::end_tag;
+            if (c == '/')
+                state_ = State::end_tag;
             else if (c == '!') {
                 state_ = State::bang;
                 matched_ = 0;
-            } else if (c == '?') state_ = State::pi;
-            else if (c == '>' || c == '<') safe = true;   // malformed
-            else state_ = State::start_tag;
+            } else if (c == '?')
+                state_ = State::pi;
+            else if (c == '>' || c == '<')
+                safe = true;  // malformed
+            else
+                state_ = State::start_tag;
             break;
         case State::start_tag:
             if (c == '\'' || c == '"') {
@@ -77,8 +86,10 @@ TokenGate::Verdict TokenGate::scan(std::string_view bytes) {
             }
             break;
         case State::quote:
-            if (c == quote_) state_ = State::start_tag;
-            else if (c == '<') safe = true;   // '<' is not allowed in an attribute value
+            if (c == quote_)
+                state_ = State::start_tag;
+            else if (c == '<')
+                safe = true;  // '<' is not allowed in an attribute value
             break;
         case State::end_tag:
             if (c == '>') state_ = State::content;
@@ -100,7 +111,7 @@ TokenGate::Verdict TokenGate::scan(std::string_view bytes) {
                     safe = true;
                 }
             } else {
-                safe = true;   // neither CDATA, comment nor DTD: malformed
+                safe = true;  // neither CDATA, comment nor DTD: malformed
                 state_ = State::content;
             }
             break;

@@ -18,8 +18,8 @@ namespace wl::proto::xml {
 class TokenGate {
 public:
     struct Verdict {
-        std::size_t ready = 0;            // bytes of this chunk that may be parsed now (with any held before)
-        std::optional<std::string> restricted;   // set: refuse the stream (restricted-xml) with this text
+        std::size_t ready = 0;                  // bytes of this chunk that may be parsed now (with any held before)
+        std::optional<std::string> restricted;  // set: refuse the stream (restricted-xml) with this text
     };
 
     Verdict scan(std::string_view bytes);
@@ -28,10 +28,21 @@ public:
     bool is_between_tokens() const { return state_ == State::content; }
 
 private:
-    enum class State : std::uint8_t { content, ref, lt, start_tag, quote, end_tag, bang, cdata, pi, pi_question };
+    enum class State : std::uint8_t {
+        content,
+        ref,
+        lt,
+        start_tag,
+        quote,
+        end_tag,
+        bang,
+        cdata,
+        pi,
+        pi_question
+    };
     State state_ = State::content;
     char quote_ = 0;
-    std::uint8_t matched_ = 0;   // bang: chars of "[CDATA[" seen; cdata: trailing ']' count
+    std::uint8_t matched_ = 0;  // bang: chars of "[CDATA[" seen; cdata: trailing ']' count
 };
 
 }  // namespace wl::proto::xml

@@ -12,9 +12,15 @@ namespace wl::proto::xml {
 namespace {
 
 // Byte classes, so that the common run of plain ASCII is copied in one append.
-enum : std::uint8_t { plain = 0, special = 1, high = 2, forbidden = 3 };
+enum : std::uint8_t {
+    plain = 0,
+    special = 1,
+    high = 2,
+    forbidden = 3
+};
 
-constexpr std::array<std::uint8_t, 256> make_classes() {
+constexpr std::array<std::uint8_t, 256> make_classes()
+{
     std::array<std::uint8_t, 256> t{};
     for (int c = 0; c < 0x20; ++c) t[c] = forbidden;
     t['\t'] = special;
@@ -32,7 +38,8 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
 constexpr auto byte_class = make_classes();
 
 // Length of the valid, XML-allowed UTF-8 sequence at s[i] (a byte >= 0x80), or 0.
-std::size_t utf8_char_len(std::string_view s, std::size_t i) {
+std::size_t utf8_char_len(std::string_view s, std::size_t i)
+{
     const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
     const unsigned char c = b(0);
     std::size_t len;
@@ -59,14 +66,16 @@ std::size_t utf8_char_len(std::string_view s, std::size_t i) {
     return len;
 }
 
-[[noreturn]] void reject(std::string_view what, std::size_t at) {
+[[noreturn]] void reject(std::string_view what, std::size_t at)
+{
     throw XmlWriteError("character not allowed in XML " + std::string(what) + " at byte " + std::to_string(at));
 }
 
 // Appends s escaped; in_attr also escapes quotes and the whitespace that attribute-value
 // normalisation would otherwise turn into spaces. A CR is escaped everywhere because a
 // parser turns a literal one into LF.
-void append_escaped(std::string& out, std::string_view s, bool in_attr) {
+void append_escaped(std::string& out, std::string_view s, bool in_attr)
+{
     std::size_t run = 0;
     std::size_t i = 0;
     const std::size_t n = s.size();
@@ -86,15 +95,32 @@ void append_escaped(std::string& out, std::string_view s, bool in_attr) {
         if (cls == forbidden) reject(in_attr ? "attribute" : "text", i);
         const char* rep = nullptr;
         switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '\'': rep = in_attr ? "&apos;" : nullptr; break;
-        case '"': rep = in_attr ? "&quot;" : nullptr; break;
-        case '\t': rep = in_attr ? "&#9;" : nullptr; break;
-        case '\n': rep = in_attr ? "&#10;" : nullptr; break;
-        default: break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        case '\'':
+            rep = in_attr ? "&apos;" : nullptr;
+            break;
+        case '"':
+            rep = in_attr ? "&quot;" : nullptr;
+            break;
+        case '\t':
+            rep = in_attr ? "&#9;" : nullptr;
+            break;
+        case '\n':
+            rep = in_attr ? "&#10;" : nullptr;
+            break;
+        default:
+            break;
         }
         if (rep) {
             out.append(s.data() + run, i - run);
@@ -108,7 +134,8 @@ void append_escaped(std::string& out, std::string_view s, bool in_attr) {
 
 // A cheap guard against markup injection through a name: not a full XML Name check, but no
 // name we write can break out of its tag.
-void check_name(std::string_view name) {
+void check_name(std::string_view name)
+{
     if (name.empty()) throw XmlWriteError("empty XML name");
     for (std::size_t i = 0; i < name.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(name[i]);
@@ -131,11 +158,13 @@ struct Binding {
 
 class Writer {
 public:
-    Writer(std::string& out, const WriteContext& ctx) : out_(out) {
+    Writer(std::string& out, const WriteContext& ctx) : out_(out)
+    {
         for (const auto& [prefix, ns] : ctx.prefixes) scope_.push_back({prefix, ns});
     }
 
-    void write(const Element& e, std::string_view default_ns) {
+    void write(const Element& e, std::string_view default_ns)
+    {
         const std::size_t scope_mark = scope_.size();
         const std::size_t tag_start = out_.size();
         check_name(e.name());
@@ -145,7 +174,7 @@ public:
         bool declare_default = false;
         if (e.ns() != default_ns) {
             if (e.ns() == ns::xml) {
-                prefix = "xml";   // always bound, and may not be declared as a default
+                prefix = "xml";  // always bound, and may not be declared as a default
             } else if (const Binding* b = find(e.ns())) {
                 prefix = b->prefix;
             } else {
@@ -170,8 +199,10 @@ public:
         } else {
             out_ += '>';
             for (const Element::Node& n : e.nodes()) {
-                if (n.element) write(*n.element, child_default);
-                else append_escaped(out_, n.text, false);
+                if (n.element)
+                    write(*n.element, child_default);
+                else
+                    append_escaped(out_, n.text, false);
             }
             out_.append("</");
             out_.append(out_, tag_start + 1, name_end - tag_start - 1);
@@ -180,8 +211,9 @@ public:
         scope_.resize(scope_mark);
     }
 
-    void write_attr(const Attribute& a) {
-        if (a.ns == xmlns_ns) return;   // declarations are derived from the namespaces in use
+    void write_attr(const Attribute& a)
+    {
+        if (a.ns == xmlns_ns) return;  // declarations are derived from the namespaces in use
         check_name(a.name);
         out_ += ' ';
         if (a.ns == ns::xml) {
@@ -199,7 +231,8 @@ public:
     }
 
     // The innermost binding for ns whose prefix no inner binding has taken over.
-    const Binding* find(std::string_view ns) const {
+    const Binding* find(std::string_view ns) const
+    {
         for (std::size_t i = scope_.size(); i-- > 0;) {
             if (scope_[i].ns != ns) continue;
             bool shadowed = false;
@@ -212,7 +245,8 @@ public:
 
     // A prefix for a namespaced attribute whose namespace has none in scope; declared on the
     // element being written (its attribute list is still open).
-    const Binding& declare(std::string_view ns) {
+    const Binding& declare(std::string_view ns)
+    {
         generated_.push_back("wl" + std::to_string(generated_.size()));
         out_.append("xmlns:");
         out_.append(generated_.back());
@@ -226,12 +260,13 @@ public:
 private:
     std::string& out_;
     std::vector<Binding> scope_;
-    std::deque<std::string> generated_;   // stable storage for generated prefixes
+    std::deque<std::string> generated_;  // stable storage for generated prefixes
 };
 
 }  // namespace
 
-bool is_valid_xml_text(std::string_view text) {
+bool is_valid_xml_text(std::string_view text)
+{
     for (std::size_t i = 0; i < text.size();) {
         const std::uint8_t cls = byte_class[static_cast<unsigned char>(text[i])];
         if (cls == forbidden) return false;
@@ -246,18 +281,21 @@ bool is_valid_xml_text(std::string_view text) {
     return true;
 }
 
-void serialize_to(std::string& out, const Element& element, const WriteContext& ctx) {
+void serialize_to(std::string& out, const Element& element, const WriteContext& ctx)
+{
     Writer(out, ctx).write(element, ctx.default_ns);
 }
 
-std::string serialize(const Element& element, const WriteContext& ctx) {
+std::string serialize(const Element& element, const WriteContext& ctx)
+{
     std::string out;
     out.reserve(256);
     serialize_to(out, element, ctx);
     return out;
 }
 
-std::string open_stream_tag(const Element& header, const WriteContext& ctx) {
+std::string open_stream_tag(const Element& header, const WriteContext& ctx)
+{
     std::string out = "<?xml version='1.0'?><";
     std::string_view stream_prefix;
     for (const auto& [prefix, ns] : ctx.prefixes)

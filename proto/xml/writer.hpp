@@ -24,7 +24,7 @@ public:
 // What is already in scope where the element is written: the parent of the top element,
 // normally the stream header.
 struct WriteContext {
-    std::string default_ns;   // e.g. ns::client
+    std::string default_ns;  // e.g. ns::client
     // prefix -> namespace declared on the stream header, e.g. {"stream", ns::stream}, {"db", ns::dialback}
     std::vector<std::pair<std::string, std::string>> prefixes;
 };

@@ -3,7 +3,6 @@
 #include <utility>  // Boost 1.74's Asio needs it first
 #include <boost/asio/use_awaitable.hpp>
 
-
 #include <algorithm>
 #include <vector>
 
@@ -66,16 +65,18 @@ bool Session::on_stream_open(const Element& header)
     const bool framed = transport_->framing() == proto::xml::Framing::websocket;
 
     // Our header goes out first, even when an error follows (RFC 6120 §4.9.1.2).
-    Element ours = framed ? Element("open", std::string(proto::ns::framing))
-                          : Element("stream", std::string(proto::ns::stream));
+    Element ours =
+        framed ? Element("open", std::string(proto::ns::framing)) : Element("stream", std::string(proto::ns::stream));
     ours.set_attr("from", ctx_.router.domain().domain());
     ours.set_attr("id", stream_id_);
     ours.set_attr("version", "1.0");
     ours.set_attr("lang", "en", proto::ns::xml);
     if (const std::string* from = header.attr("from"))
         if (auto j = Jid::parse(*from)) ours.set_attr("to", j->full());
-    if (framed) send(ours);
-    else send_raw(proto::xml::open_stream_tag(ours, write_ctx_));
+    if (framed)
+        send(ours);
+    else
+        send_raw(proto::xml::open_stream_tag(ours, write_ctx_));
     header_sent_ = true;
 
     if (framed ? !header.is("open", proto::ns::framing) : !header.is("stream", proto::ns::stream)) {
@@ -137,7 +138,8 @@ void Session::send_features()
     } else if (stage_ == Stage::authenticated) {
         features.add_child("bind", std::string(proto::ns::bind));
         // The legacy session element (RFC 3921), optional as RFC 6121 allows old clients.
-        features.add_child("session", std::string(proto::ns::session)).add_child("optional", std::string(proto::ns::session));
+        features.add_child("session", std::string(proto::ns::session))
+            .add_child("optional", std::string(proto::ns::session));
     }
     send(features);
 }
@@ -169,8 +171,10 @@ asio::awaitable<void> Session::on_sasl(const Element& element)
         fail(StreamCondition::policy_violation, "already authenticated");
         co_return;
     }
-    if (element.name() == "auth") co_await on_sasl_auth(element);
-    else if (element.name() == "response") co_await on_sasl_response(element);
+    if (element.name() == "auth")
+        co_await on_sasl_auth(element);
+    else if (element.name() == "response")
+        co_await on_sasl_response(element);
     else if (element.name() == "abort") {
         scram_.reset();
         sasl_failure(sasl::SaslFailure::aborted, "");
@@ -260,8 +264,10 @@ asio::awaitable<void> Session::on_sasl_auth(const Element& auth)
             co_return;
         }
         if (closing_.load()) co_return;
-        if (ok) sasl_success(jid->node(), "");
-        else sasl_failure(sasl::SaslFailure::not_authorized, "wrong user name or password");
+        if (ok)
+            sasl_success(jid->node(), "");
+        else
+            sasl_failure(sasl::SaslFailure::not_authorized, "wrong user name or password");
         co_return;
     }
     std::string names;
@@ -297,7 +303,7 @@ asio::awaitable<void> Session::on_sasl_response(const Element& response)
 }
 
 asio::awaitable<std::optional<sasl::ScramCredentials>> Session::lookup_credentials(const std::string& username,
-                                                                                 sasl::ScramHash hash)
+                                                                                   sasl::ScramHash hash)
 {
     auto jid = Jid::make(username, ctx_.router.domain().domain());
     if (!jid) co_return std::nullopt;
@@ -362,7 +368,9 @@ void Session::on_bind(const Element& iq)
     if (auto replaced = ctx_.router.bind(shared_from_this()))
         replaced->close(StreamCondition::conflict, "replaced by a new connection with the same resource");
     Element result = proto::make_result(iq);
-    result.add_child("bind", std::string(proto::ns::bind)).add_child("jid", std::string(proto::ns::bind)).add_text(jid_->full());
+    result.add_child("bind", std::string(proto::ns::bind))
+        .add_child("jid", std::string(proto::ns::bind))
+        .add_text(jid_->full());
     reply(result);
     spdlog::info("c2s {}: bound {}", who_, jid_->full());
 }

@@ -6,7 +6,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-
 #include "server/c2s/random_token.hpp"
 #include "proto/ns.hpp"
 #include "proto/stanza.hpp"
@@ -44,8 +43,7 @@ Session::Session(SessionContext& ctx, asio::any_io_executor strand, std::unique_
       strand_(std::move(strand)),
       transport_(std::move(transport)),
       options_(options),
-      parser_(proto::xml::ParserLimits{.max_stanza_bytes = ctx.config.limits.max_stanza_bytes},
-              transport_->framing()),
+      parser_(proto::xml::ParserLimits{.max_stanza_bytes = ctx.config.limits.max_stanza_bytes}, transport_->framing()),
       byte_bucket_(ctx.config.limits.rate_bytes, ctx.config.limits.rate_bytes_burst, Clock::now()),
       stanza_bucket_(ctx.config.limits.rate_stanzas, ctx.config.limits.rate_stanzas_burst, Clock::now()),
       watchdog_timer_(strand_),
@@ -67,7 +65,8 @@ Session::~Session() = default;
 void Session::start(const std::shared_ptr<Session>& session)
 {
     session->ctx_.connections.track(session);
-    asio::co_spawn(session->strand_, [session]() { return session->run(); }, asio::detached);
+    asio::co_spawn(
+        session->strand_, [session]() { return session->run(); }, asio::detached);
 }
 
 bool Session::deliver(std::shared_ptr<const Element> stanza)
@@ -127,10 +126,10 @@ void Session::fail(StreamCondition condition, std::string text)
 {
     if (closing_.load()) return;
     auto level = condition == StreamCondition::system_shutdown || condition == StreamCondition::conflict
-        ? spdlog::level::info
-        : spdlog::level::warn;
-    spdlog::log(level, "c2s {} {}: stream error {}{}{}", who_, jid_ ? jid_->full() : "-",
-                proto::name(condition), text.empty() ? "" : ": ", text);
+                     ? spdlog::level::info
+                     : spdlog::level::warn;
+    spdlog::log(level, "c2s {} {}: stream error {}{}{}", who_, jid_ ? jid_->full() : "-", proto::name(condition),
+                text.empty() ? "" : ": ", text);
     if (!header_sent_) {
         Element header("stream", std::string(proto::ns::stream));
         header.set_attr("from", ctx_.router.domain().domain());
@@ -152,8 +151,10 @@ void Session::fail(StreamCondition condition, std::string text)
 void Session::begin_close()
 {
     if (closing_.exchange(true)) return;
-    if (transport_->framing() == proto::xml::Framing::stream) send_raw(std::string(proto::xml::close_stream_tag()));
-    else send(Element("close", std::string(proto::ns::framing)));
+    if (transport_->framing() == proto::xml::Framing::stream)
+        send_raw(std::string(proto::xml::close_stream_tag()));
+    else
+        send(Element("close", std::string(proto::ns::framing)));
     close_after_flush_ = true;
     linger_deadline_ = Clock::now() + linger;
     watchdog_timer_.cancel();
@@ -164,13 +165,14 @@ void Session::begin_close()
 asio::awaitable<void> Session::run()
 {
     auto self = shared_from_this();
-    asio::co_spawn(strand_, [self]() { return self->write_loop(); }, asio::detached);
-    asio::co_spawn(strand_, [self]() { return self->watchdog(); }, asio::detached);
+    asio::co_spawn(
+        strand_, [self]() { return self->write_loop(); }, asio::detached);
+    asio::co_spawn(
+        strand_, [self]() { return self->watchdog(); }, asio::detached);
     spdlog::debug("c2s {}: connected{}", who_, options_.direct_tls ? " (direct TLS)" : "");
     try {
         if (options_.over_address_cap) {
-            if (!options_.direct_tls)
-                fail(StreamCondition::policy_violation, "too many connections from your address");
+            if (!options_.direct_tls) fail(StreamCondition::policy_violation, "too many connections from your address");
         } else if (ctx_.stopping.load()) {
             if (!options_.direct_tls) fail(StreamCondition::system_shutdown, "the server is shutting down");
         } else {
@@ -246,8 +248,7 @@ asio::awaitable<std::optional<StreamEvent>> Session::next_event()
 {
     for (;;) {
         if (auto event = parser_.next()) {
-            if (event->kind == StreamEvent::Kind::stanza &&
-                !stanza_bucket_.try_take(1, Clock::now())) {
+            if (event->kind == StreamEvent::Kind::stanza && !stanza_bucket_.try_take(1, Clock::now())) {
                 fail(StreamCondition::policy_violation, "stanza rate limit exceeded");
                 co_return std::nullopt;
             }

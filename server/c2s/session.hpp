@@ -30,9 +30,9 @@ namespace wl::server::c2s {
 class Session final : public LocalSession, public std::enable_shared_from_this<Session> {
 public:
     struct Options {
-        bool direct_tls = false;     // TLS before the first byte of XMPP (XEP-0368)
+        bool direct_tls = false;        // TLS before the first byte of XMPP (XEP-0368)
         bool over_address_cap = false;  // refuse with policy-violation at once
-        bool counted = false;        // holds a place in ConnectionSet's per-address count
+        bool counted = false;           // holds a place in ConnectionSet's per-address count
     };
 
     Session(SessionContext& ctx, boost::asio::any_io_executor strand, std::unique_ptr<Transport> transport,
@@ -53,7 +53,11 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
-    enum class Stage { initial, authenticated, bound };
+    enum class Stage {
+        initial,
+        authenticated,
+        bound
+    };
 
     // session.cpp: the coroutines and the I/O around them
     boost::asio::awaitable<void> run();
@@ -98,9 +102,9 @@ private:
     bool awaiting_header_ = true;
     bool header_sent_ = false;
     std::string stream_id_;
-    std::optional<proto::Jid> jid_;        // bare after SASL, full after bind
+    std::optional<proto::Jid> jid_;  // bare after SASL, full after bind
     std::optional<proto::sasl::ScramServer> scram_;
-    std::string mechanism_;                // the SASL mechanism of the current attempt
+    std::string mechanism_;  // the SASL mechanism of the current attempt
     int auth_failures_ = 0;
     int preauth_elements_ = 0;
     bool registered_with_router_ = false;
@@ -117,7 +121,7 @@ private:
     // The writer's queue of serialized data; bounded by limits.max_send_queue.
     std::vector<std::string> queue_;
     bool writing_ = false;
-    bool writer_paused_ = false;    // during the TLS handshake
+    bool writer_paused_ = false;  // during the TLS handshake
     bool writer_done_ = false;
     bool close_after_flush_ = false;
     bool reader_done_ = false;

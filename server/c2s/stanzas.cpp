@@ -71,16 +71,21 @@ asio::awaitable<void> Session::on_element(Element& element)
         fail(StreamCondition::not_authorized, "authenticate first");
         co_return;
     case Stage::authenticated:
-        if (is_iq_set_of(element, "bind", proto::ns::bind)) on_bind(element);
-        else if (is_iq_set_of(element, "session", proto::ns::session)) reply(proto::make_result(element));
-        else fail(StreamCondition::not_authorized, "bind a resource first");
+        if (is_iq_set_of(element, "bind", proto::ns::bind))
+            on_bind(element);
+        else if (is_iq_set_of(element, "session", proto::ns::session))
+            reply(proto::make_result(element));
+        else
+            fail(StreamCondition::not_authorized, "bind a resource first");
         co_return;
     case Stage::bound:
         if (is_iq_set_of(element, "bind", proto::ns::bind))
             reply(proto::make_error_reply(element, proto::make_stanza_error(StanzaCondition::not_allowed,
                                                                             "a resource is already bound")));
-        else if (is_iq_set_of(element, "session", proto::ns::session)) reply(proto::make_result(element));
-        else on_bound_stanza(std::move(element));
+        else if (is_iq_set_of(element, "session", proto::ns::session))
+            reply(proto::make_result(element));
+        else
+            on_bound_stanza(std::move(element));
         co_return;
     }
 }
@@ -123,7 +128,8 @@ void Session::on_bound_stanza(Element stanza)
             available_.store(false);
         }
     }
-    spdlog::debug("c2s {} {}: stanza <{}/> to {}", who_, jid_->full(), stanza.name(), stanza.attr_or("to", "(account)"));
+    spdlog::debug("c2s {} {}: stanza <{}/> to {}", who_, jid_->full(), stanza.name(),
+                  stanza.attr_or("to", "(account)"));
     ctx_.router.route(std::move(stanza));
     if (first_available) ctx_.router.session_available(*jid_);
 }
@@ -133,8 +139,8 @@ asio::awaitable<void> Session::on_register(const Element& iq)
     // XEP-0077 in-band registration, offered only when c2s.allow_registration is set, and
     // like SASL only over TLS unless TLS is optional.
     if (!transport_->is_secure() && ctx_.config.c2s.require_tls) {
-        reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::not_authorized,
-                                                                   "use STARTTLS first")));
+        reply(proto::make_error_reply(iq,
+                                      proto::make_stanza_error(StanzaCondition::not_authorized, "use STARTTLS first")));
         co_return;
     }
     auto type = proto::iq_type(iq);
@@ -186,8 +192,9 @@ asio::awaitable<void> Session::on_register(const Element& iq)
         co_return;
     }
     auto status = *result.value;
-    if (!status) reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::not_acceptable,
-                                                                            "the password is not acceptable")));
+    if (!status)
+        reply(proto::make_error_reply(iq, proto::make_stanza_error(StanzaCondition::not_acceptable,
+                                                                   "the password is not acceptable")));
     else if (*status == storage::CreateAccountStatus::created) {
         spdlog::info("c2s {}: registered {}", who_, jid->bare_str());
         reply(proto::make_result(iq));

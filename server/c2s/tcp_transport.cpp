@@ -22,7 +22,7 @@ namespace {
 struct ThreadBuffers {
     std::array<char, 32 * 1024> received;  // from the socket: ciphertext, or plaintext before TLS
     std::array<char, Tls13Records::max_inner_plaintext> plaintext;  // decrypted: a whole record fits
-    std::array<char, 16 * 1024> staging;    // small pieces joined into one TLS record
+    std::array<char, 16 * 1024> staging;                            // small pieces joined into one TLS record
 };
 
 // Not inlined, and never kept across a co_await: a coroutine may resume on another thread,
@@ -39,8 +39,9 @@ constexpr std::size_t max_unsent_records = 64 * 1024;
 
 boost::system::system_error tls_error(const TlsEngine& tls)
 {
-    return boost::system::system_error(
-        boost::system::error_code(static_cast<int>(tls.error_code()), asio::error::get_ssl_category()), tls.error());
+    return boost::system::system_error(boost::system::error_code(static_cast<int>(tls.error_code()),
+                                                                 asio::error::get_ssl_category()),
+                                       tls.error());
 }
 
 // Each established connection, by TLS version and by who runs its records: operators and
@@ -55,14 +56,16 @@ void count_connection(const TlsEngine& tls, const std::string& remote)
         .inc();
     spdlog::debug("c2s {}: TLS {} established; record layer: {}{}", remote, version, layer,
                   tls.record_size_limit_negotiated() ? " (record_size_limit negotiated)"
-                  : tls.record_size_limit_offered() ? " (record_size_limit offered, not negotiated)"
-                                                    : "");
+                  : tls.record_size_limit_offered()  ? " (record_size_limit offered, not negotiated)"
+                                                     : "");
 }
 
 }  // namespace
 
 TcpTransport::TcpTransport(asio::ip::tcp::socket socket, asio::ssl::context& tls, TlsEngine::RecordLayer record_layer)
-    : socket_(std::move(socket)), tls_context_(tls), record_layer_(record_layer)
+    : socket_(std::move(socket)),
+      tls_context_(tls),
+      record_layer_(record_layer)
 {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
@@ -75,7 +78,8 @@ TcpTransport::TcpTransport(asio::ip::tcp::socket socket, asio::ssl::context& tls
 asio::awaitable<std::string_view> TcpTransport::receive()
 {
     boost::system::error_code ec;
-    std::size_t n = co_await socket_.async_read_some(asio::buffer(head_), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n =
+        co_await socket_.async_read_some(asio::buffer(head_), asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::eof) co_return std::string_view();
     if (ec) throw boost::system::system_error(ec);
     auto& buffer = thread_buffers().received;

@@ -63,10 +63,14 @@ EVP_CIPHER_CTX* thread_context(Tls13Suite suite)
 std::optional<Tls13Suite> tls13_suite(std::uint16_t iana_id)
 {
     switch (iana_id) {
-    case 0x1301: return Tls13Suite::aes_128_gcm_sha256;
-    case 0x1302: return Tls13Suite::aes_256_gcm_sha384;
-    case 0x1303: return Tls13Suite::chacha20_poly1305_sha256;
-    default: return std::nullopt;  // the CCM suites, off in OpenSSL's defaults
+    case 0x1301:
+        return Tls13Suite::aes_128_gcm_sha256;
+    case 0x1302:
+        return Tls13Suite::aes_256_gcm_sha384;
+    case 0x1303:
+        return Tls13Suite::chacha20_poly1305_sha256;
+    default:
+        return std::nullopt;  // the CCM suites, off in OpenSSL's defaults
     }
 }
 
@@ -97,7 +101,8 @@ std::string tls13_expand_label(Tls13Suite suite, std::string_view secret, std::s
 }
 
 Tls13TrafficKeys::Tls13TrafficKeys(Tls13Suite suite, std::string_view secret)
-    : suite_(suite), secret_size_(static_cast<std::size_t>(EVP_MD_get_size(hash_of(suite)))),
+    : suite_(suite),
+      secret_size_(static_cast<std::size_t>(EVP_MD_get_size(hash_of(suite)))),
       key_size_(key_size_of(suite))
 {
     if (secret.size() != secret_size_) throw std::invalid_argument("tls: traffic secret of the wrong length");
@@ -125,8 +130,9 @@ void Tls13TrafficKeys::derive_key_and_iv()
 
 void Tls13TrafficKeys::update()
 {
-    std::string next = tls13_expand_label(suite_, std::string_view(reinterpret_cast<const char*>(secret_), secret_size_),
-                                          "traffic upd", {}, secret_size_);
+    std::string next =
+        tls13_expand_label(suite_, std::string_view(reinterpret_cast<const char*>(secret_), secret_size_),
+                           "traffic upd", {}, secret_size_);
     std::memcpy(secret_, next.data(), secret_size_);
     OPENSSL_cleanse(next.data(), next.size());
     derive_key_and_iv();

@@ -14,7 +14,11 @@
 
 namespace wl::server::c2s {
 
-enum class Tls13Suite { aes_128_gcm_sha256, aes_256_gcm_sha384, chacha20_poly1305_sha256 };
+enum class Tls13Suite {
+    aes_128_gcm_sha256,
+    aes_256_gcm_sha384,
+    chacha20_poly1305_sha256
+};
 
 // The suite of an IANA cipher suite number (SSL_CIPHER_get_protocol_id), if we implement it.
 std::optional<Tls13Suite> tls13_suite(std::uint16_t iana_id);

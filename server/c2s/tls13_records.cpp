@@ -23,7 +23,9 @@ constexpr std::size_t key_update_size = 5;  // type, 24-bit length 1, request_up
 
 Tls13Records::Tls13Records(Tls13Suite suite, std::string_view client_secret, std::string_view server_secret,
                            std::uint64_t records_per_write_key)
-    : read_(suite, client_secret), write_(suite, server_secret), records_per_write_key_(records_per_write_key)
+    : read_(suite, client_secret),
+      write_(suite, server_secret),
+      records_per_write_key_(records_per_write_key)
 {
 }
 
@@ -55,8 +57,7 @@ Tls13Records::Result Tls13Records::open(std::string_view input, char* out, std::
     const std::size_t length = std::size_t(h[3]) << 8 | h[4];
     // Only protected records are legitimate once the handshake is over; the record
     // version needs no check of its own, as the header is authenticated with the record.
-    if (h[0] == record_change_cipher_spec)
-        return fail(SSL_R_UNEXPECTED_CCS_MESSAGE, SSL_AD_UNEXPECTED_MESSAGE, output);
+    if (h[0] == record_change_cipher_spec) return fail(SSL_R_UNEXPECTED_CCS_MESSAGE, SSL_AD_UNEXPECTED_MESSAGE, output);
     if (h[0] != record_application_data) return fail(SSL_R_UNEXPECTED_RECORD, SSL_AD_UNEXPECTED_MESSAGE, output);
     if (length > max_ciphertext) return fail(SSL_R_ENCRYPTED_LENGTH_TOO_LONG, SSL_AD_RECORD_OVERFLOW, output);
     if (input.size() < header_size + length) return Result{Step::need_input};
@@ -161,7 +162,7 @@ bool Tls13Records::handle_handshake(std::string_view fragment, std::string& outp
 bool Tls13Records::update_write_keys(bool request_peer_update, std::string& output)
 {
     const char message[key_update_size] = {static_cast<char>(handshake_key_update), 0, 0, 1,
-                                            static_cast<char>(request_peer_update ? 1 : 0)};
+                                           static_cast<char>(request_peer_update ? 1 : 0)};
     if (!write_.seal(record_handshake, std::string_view(message, key_update_size), output)) {
         fail(ERR_R_INTERNAL_ERROR, 0, output);
         return false;

@@ -82,7 +82,7 @@ private:
     int records_without_data_ = 0;
     bool key_update_requested_ = false;  // the peer asked for our KeyUpdate; not sent yet
     bool failed_ = false;
-    bool closed_ = false;     // the peer's close_notify
+    bool closed_ = false;      // the peer's close_notify
     bool sent_close_ = false;  // ours
 };
 

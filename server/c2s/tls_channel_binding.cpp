@@ -26,8 +26,7 @@ std::string tls_server_end_point(X509* certificate)
 {
     if (!certificate) return {};
     int md_nid = NID_undef;
-    if (X509_get_signature_info(certificate, &md_nid, nullptr, nullptr, nullptr) != 1 || md_nid == NID_undef)
-        return {};
+    if (X509_get_signature_info(certificate, &md_nid, nullptr, nullptr, nullptr) != 1 || md_nid == NID_undef) return {};
     if (md_nid == NID_md5 || md_nid == NID_sha1) md_nid = NID_sha256;
     const EVP_MD* md = EVP_get_digestbynid(md_nid);
     if (!md) return {};

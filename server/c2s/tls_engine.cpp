@@ -231,7 +231,8 @@ void TlsEngine::release_ssl()
     if (!secrets || secrets->client.empty() || secrets->server.empty()) return;
     if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_)) return;
     if (SSL_get_num_tickets(ssl_) != 0 || SSL_get_max_early_data(ssl_) != 0 ||
-        SSL_get_early_data_status(ssl_) == SSL_EARLY_DATA_ACCEPTED || SSL_get_key_update_type(ssl_) != SSL_KEY_UPDATE_NONE)
+        SSL_get_early_data_status(ssl_) == SSL_EARLY_DATA_ACCEPTED ||
+        SSL_get_key_update_type(ssl_) != SSL_KEY_UPDATE_NONE)
         return;
     const SSL_SESSION* session = SSL_get_session(ssl_);
     if (!session || SSL_SESSION_get_max_fragment_length(session) != TLSEXT_max_fragment_length_DISABLED) return;
@@ -269,8 +270,8 @@ void TlsEngine::begin(std::string_view input)
 
 void TlsEngine::end()
 {
-    const bool from_kept = !kept_.empty() && input_.data() >= kept_.data() &&
-                           input_.data() <= kept_.data() + kept_.size();
+    const bool from_kept =
+        !kept_.empty() && input_.data() >= kept_.data() && input_.data() <= kept_.data() + kept_.size();
     if (input_.empty()) {
         if (!kept_.empty()) std::string().swap(kept_);  // back to no allocation when idle
     } else if (from_kept) {

@@ -27,15 +27,18 @@ namespace wl::server::c2s {
 class TlsEngine {
 public:
     enum class Status {
-        ok,        // handshake: established; read: the stream goes on
+        ok,          // handshake: established; read: the stream goes on
         want_input,  // handshake: needs more from the peer (after output() is sent)
-        closed,    // read: the peer sent close_notify
-        failed     // see error()
+        closed,      // read: the peer sent close_notify
+        failed       // see error()
     };
 
     // Who runs the records after a TLS 1.3 handshake: the engine itself where the hand-over
     // is exact, or OpenSSL always (c2s.tls_record_layer).
-    enum class RecordLayer { own, openssl };
+    enum class RecordLayer {
+        own,
+        openssl
+    };
 
     // Lets engines on `context` take over the record layer after a TLS 1.3 handshake (it
     // installs the context's key log callback). Call once, before the context is shared.
@@ -54,7 +57,7 @@ public:
     Status handshake(std::string_view input);
 
     struct ReadResult {
-        std::size_t bytes = 0;  // plaintext written to the caller's buffer
+        std::size_t bytes = 0;       // plaintext written to the caller's buffer
         Status status = Status::ok;  // ok, closed or failed; bytes > 0 may come with any
     };
     // Decrypts as much as fits into [plaintext, plaintext + size).
@@ -110,8 +113,8 @@ private:
     void release_ssl();
     ReadResult read_records(char* plaintext, std::size_t size);
 
-    SSL* ssl_ = nullptr;                    // until the hand-over, if any
-    std::unique_ptr<Secrets> secrets_;      // during a TLS 1.3 handshake
+    SSL* ssl_ = nullptr;                     // until the hand-over, if any
+    std::unique_ptr<Secrets> secrets_;       // during a TLS 1.3 handshake
     std::unique_ptr<Tls13Records> records_;  // after the hand-over
     std::unique_ptr<proto::sasl::ChannelBindings> bindings_;
     // Plaintext of a record larger than the caller's buffer, given out by the next read.
@@ -123,7 +126,7 @@ private:
     // The last OpenSSL call stopped for want of bytes: whatever it holds is part of a record.
     bool wants_input_ = false;
     bool own_record_layer_allowed_ = true;
-    bool record_size_limit_sent_ = false;  // our EncryptedExtensions echoed RFC 8449's limit
+    bool record_size_limit_sent_ = false;     // our EncryptedExtensions echoed RFC 8449's limit
     bool record_size_limit_offered_ = false;  // the ClientHello had it
     int version_ = 0;
     unsigned long error_code_ = 0;

@@ -110,8 +110,7 @@ bool offers_xmpp_subprotocol(const WebSocketTransport::Request& request)
     return false;
 }
 
-WebSocketTransport::WebSocketTransport(beast::tcp_stream stream, bool secure)
-    : ws_(std::move(stream)), secure_(secure)
+WebSocketTransport::WebSocketTransport(beast::tcp_stream stream, bool secure) : ws_(std::move(stream)), secure_(secure)
 {
     auto& socket = beast::get_lowest_layer(ws_).socket();
     boost::system::error_code ec;
@@ -146,7 +145,8 @@ asio::awaitable<std::string_view> WebSocketTransport::read()
 {
     for (;;) {
         boost::system::error_code ec;
-        std::size_t n = co_await ws_.async_read_some(asio::buffer(buffer_), asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n =
+            co_await ws_.async_read_some(asio::buffer(buffer_), asio::redirect_error(asio::use_awaitable, ec));
         if (ec == websocket::error::closed || ec == asio::error::eof) co_return std::string_view();
         if (ec) throw boost::system::system_error(ec);
         // An empty message carries nothing; an empty view would mean the end of the stream.
@@ -169,20 +169,19 @@ asio::awaitable<void> WebSocketTransport::start_tls()
 asio::awaitable<void> WebSocketTransport::shutdown()
 {
     boost::system::error_code ec;
-    if (ws_.is_open()) co_await ws_.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
+    if (ws_.is_open())
+        co_await ws_.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
 }
 
-void WebSocketTransport::close()
-{
-    beast::get_lowest_layer(ws_).close();
-}
+void WebSocketTransport::close() { beast::get_lowest_layer(ws_).close(); }
 
 void serve_websocket(SessionContext& ctx, bool secure, beast::tcp_stream stream, WebSocketTransport::Request request,
                      std::string leftover)
 {
     auto executor = stream.get_executor();
     auto handover = std::make_shared<Handover>(Handover{std::move(stream), std::move(request), std::move(leftover)});
-    asio::co_spawn(executor, [&ctx, secure, handover]() { return upgrade(ctx, secure, *handover); }, asio::detached);
+    asio::co_spawn(
+        executor, [&ctx, secure, handover]() { return upgrade(ctx, secure, *handover); }, asio::detached);
 }
 
 std::function<void(beast::tcp_stream, WebSocketTransport::Request, std::string)> websocket_upgrade_handler(
@@ -190,8 +189,10 @@ std::function<void(beast::tcp_stream, WebSocketTransport::Request, std::string)>
 {
     const bool secure = ctx.config.http.websocket_secure;
     if (!secure && ctx.config.c2s.require_tls)
-        spdlog::warn("websocket: c2s.require_tls is on and http.websocket_secure is off: clients on {} cannot "
-                     "authenticate", websocket_path);
+        spdlog::warn(
+            "websocket: c2s.require_tls is on and http.websocket_secure is off: clients on {} cannot "
+            "authenticate",
+            websocket_path);
     return [&ctx, secure](beast::tcp_stream stream, WebSocketTransport::Request request, std::string leftover) {
         serve_websocket(ctx, secure, std::move(stream), std::move(request), std::move(leftover));
     };

@@ -37,7 +37,10 @@ namespace {
 template <class T>
 using Checked = std::variant<T, Response>;
 
-Response bad(std::string_view message, std::string_view field) { return json_error(Status::bad_request, message, field); }
+Response bad(std::string_view message, std::string_view field)
+{
+    return json_error(Status::bad_request, message, field);
+}
 
 std::string iso8601(storage::TimePoint t)
 {
@@ -63,7 +66,10 @@ storage::ScramCredential to_storage(storage::ScramMechanism mechanism, const pro
 class AdminApi {
 public:
     AdminApi(const Config& config, storage::DbExecutor& db, AdminApiOptions options)
-        : config_(config), db_(db), options_(std::move(options)), token_(config.http.admin_token)
+        : config_(config),
+          db_(db),
+          options_(std::move(options)),
+          token_(config.http.admin_token)
     {
         if (auto d = proto::Jid::parse(config.domain)) domain_ = d->domain();
         policy_.default_region = config.waitlist.default_region;
@@ -86,8 +92,8 @@ public:
             proto::Secret given(value.substr(scheme.size()));
             if (given == token_) return std::nullopt;
         }
-        auto res = json_error(Status::unauthorized, has_scheme ? "wrong admin token"
-                                                               : "missing \"Authorization: Bearer <token>\" header");
+        auto res = json_error(Status::unauthorized,
+                              has_scheme ? "wrong admin token" : "missing \"Authorization: Bearer <token>\" header");
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"waitlistd admin\"");
         return res;
     }
@@ -103,8 +109,8 @@ public:
     {
         auto parsed = proto::parse_contact_uri(text, policy_);
         if (parsed) return parsed.uri->canonical;
-        json j = {{"error", parsed.problem == proto::UriProblem::unsupported_scheme ? "unsupported uri scheme"
-                                                                                    : "invalid uri"},
+        json j = {{"error",
+                   parsed.problem == proto::UriProblem::unsupported_scheme ? "unsupported uri scheme" : "invalid uri"},
                   {"field", field},
                   {"reason", parsed.reason}};
         return json_response(Status::bad_request, j.dump());
@@ -308,7 +314,11 @@ public:
         if (auto* refusal = std::get_if<Response>(&jid)) co_return std::move(*refusal);
         auto uri = contact_uri(params.at("uri"), "uri");
         if (auto* refusal = std::get_if<Response>(&uri)) co_return std::move(*refusal);
-        enum class Outcome { removed, unknown_account, unknown_uri };
+        enum class Outcome {
+            removed,
+            unknown_account,
+            unknown_uri
+        };
         auto work = [j = std::get<std::string>(jid), u = std::get<std::string>(uri)](storage::Store& s) {
             if (s.remove_uri(j, u) == storage::RemoveStatus::removed) return Outcome::removed;
             return s.account_exists(j) ? Outcome::unknown_uri : Outcome::unknown_account;
@@ -316,9 +326,12 @@ public:
         auto r = co_await db(work);
         if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
         switch (std::get<Outcome>(r)) {
-        case Outcome::unknown_account: co_return json_error(Status::not_found, "unknown account", "jid");
-        case Outcome::unknown_uri: co_return json_error(Status::not_found, "the account has no such uri", "uri");
-        case Outcome::removed: break;
+        case Outcome::unknown_account:
+            co_return json_error(Status::not_found, "unknown account", "jid");
+        case Outcome::unknown_uri:
+            co_return json_error(Status::not_found, "the account has no such uri", "uri");
+        case Outcome::removed:
+            break;
         }
         co_return Response{Status::no_content, 11};
     }
@@ -367,7 +380,8 @@ public:
         }
         auto work = [services](storage::Store& s) {
             std::vector<std::size_t> counts;
-            for (const auto& service : services) counts.push_back(service ? s.list_partner_requests(*service).size() : 0);
+            for (const auto& service : services)
+                counts.push_back(service ? s.list_partner_requests(*service).size() : 0);
             return counts;
         };
         auto r = co_await db(work);
@@ -403,8 +417,7 @@ public:
         if (!options_.reconcile)
             co_return json_error(Status::service_unavailable, "no waiting list service here", "partner");
         auto started = options_.reconcile(partner);
-        if (started.empty())
-            co_return json_error(Status::not_found, "no such partner", "partner");
+        if (started.empty()) co_return json_error(Status::not_found, "no such partner", "partner");
         co_return json_response(Status::accepted, json{{"reconciling", started}}.dump());
     }
 
@@ -422,12 +435,18 @@ public:
         if (!query) co_return bad("malformed percent-encoding", bad_name);
         storage::ImportOptions options;
         for (const auto& [name, value] : *query) {
-            if (name == "run" && valid_run_id(value)) options.sync_run = value;
-            else if (name == "run") co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
-            else if (name == "dry_run" && (value == "1" || value == "true")) options.dry_run = true;
-            else if (name == "dry_run" && (value == "0" || value == "false")) options.dry_run = false;
-            else if (name == "dry_run") co_return bad("must be true or false", "dry_run");
-            else co_return bad("unknown query parameter", name);
+            if (name == "run" && valid_run_id(value))
+                options.sync_run = value;
+            else if (name == "run")
+                co_return bad("must be 1 to 64 letters, digits, '-' or '_'", "run");
+            else if (name == "dry_run" && (value == "1" || value == "true"))
+                options.dry_run = true;
+            else if (name == "dry_run" && (value == "0" || value == "false"))
+                options.dry_run = false;
+            else if (name == "dry_run")
+                co_return bad("must be true or false", "dry_run");
+            else
+                co_return bad("unknown query parameter", name);
         }
         auto body = std::make_shared<std::string>(req.body());
         auto work = [body, options, policy = policy_, domain = domain_](storage::Store& s) {
@@ -495,7 +514,9 @@ public:
             if (!it->is_boolean()) co_return bad("must be true or false", "dry_run");
             dry_run = it->get<bool>();
         }
-        auto work = [r = std::get<std::string>(run), dry_run](storage::Store& s) { return s.sync_directory(r, dry_run); };
+        auto work = [r = std::get<std::string>(run), dry_run](storage::Store& s) {
+            return s.sync_directory(r, dry_run);
+        };
         auto r = co_await db(work);
         if (auto* refusal = std::get_if<Response>(&r)) co_return std::move(*refusal);
         const auto& result = std::get<storage::SyncResult>(r);

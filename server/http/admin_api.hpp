@@ -55,8 +55,8 @@ namespace wl::server::http {
 class HttpServer;
 
 struct AdminApiOptions {
-    int scram_iterations = 4096;            // at least proto::sasl::min_scram_iterations
-    std::function<void()> on_registered;    // e.g. JobDispatcher::wake; may be empty
+    int scram_iterations = 4096;          // at least proto::sasl::min_scram_iterations
+    std::function<void()> on_registered;  // e.g. JobDispatcher::wake; may be empty
     // POST /v1/partners/reconcile: starts a reconciliation with the partner named (jid or
     // domain; "" for all) and returns the partners it started for (WaitingListService::reconcile).
     std::function<std::vector<std::string>(const std::string& partner)> reconcile;
@@ -66,7 +66,6 @@ struct AdminApiOptions {
 };
 
 // Adds the /v1/ routes to `http`. `config` and `db` must outlive the server's connections.
-void register_admin_api(HttpServer& http, const Config& config, storage::DbExecutor& db,
-                        AdminApiOptions options = {});
+void register_admin_api(HttpServer& http, const Config& config, storage::DbExecutor& db, AdminApiOptions options = {});
 
 }  // namespace wl::server::http

@@ -86,9 +86,9 @@ ImportBatch parse_part(std::string_view body, std::int64_t first_line, const pro
         CheckedJid jid{last_jid.jid, {}};
         auto uri = canonical_uri(uri_it->get<std::string>(), policy);
         if (!uri) {
-            refuse((uri.problem == proto::UriProblem::unsupported_scheme ? "unsupported uri scheme: "
-                                                                          : "invalid uri: ") +
-                   uri.reason);
+            refuse(
+                (uri.problem == proto::UriProblem::unsupported_scheme ? "unsupported uri scheme: " : "invalid uri: ") +
+                uri.reason);
             continue;
         }
         batch.rows.push_back({std::move(jid.jid), std::move(uri.uri->canonical)});
@@ -107,7 +107,8 @@ ImportBatch parse_import_body(std::string_view body, const proto::UriPolicy& pol
     const std::size_t want = std::max<std::size_t>(1, threads);
     std::int64_t line = 1;
     while (!body.empty()) {
-        std::size_t cut = parts.size() + 1 == want ? body.size() : std::min(body.size(), body.size() / (want - parts.size()));
+        std::size_t cut =
+            parts.size() + 1 == want ? body.size() : std::min(body.size(), body.size() / (want - parts.size()));
         cut = body.find('\n', cut == 0 ? 0 : cut - 1);
         cut = cut == std::string_view::npos ? body.size() : cut + 1;
         std::string_view part = body.substr(0, cut);
@@ -171,9 +172,15 @@ json import_summary(const ImportBatch& batch, const storage::DirectoryImportResu
     for (const auto& r : batch.refusals) refusals.push_back({{"line", r.line}, {"reason", r.reason}});
     for (std::size_t i = 0; i < result.rows.size(); ++i) {
         switch (result.rows[i].status) {
-        case storage::ImportRowStatus::added: ++added; break;
-        case storage::ImportRowStatus::changed: ++changed; break;
-        case storage::ImportRowStatus::unchanged: ++unchanged; break;
+        case storage::ImportRowStatus::added:
+            ++added;
+            break;
+        case storage::ImportRowStatus::changed:
+            ++changed;
+            break;
+        case storage::ImportRowStatus::unchanged:
+            ++unchanged;
+            break;
         case storage::ImportRowStatus::refused:
             refusals.push_back({{"line", batch.lines[i]},
                                 {"reason", "the uri is given to another account on line " +

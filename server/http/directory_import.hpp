@@ -31,7 +31,7 @@ struct ImportBatch {
     std::vector<storage::DirectoryRow> rows;
     std::vector<std::int64_t> lines;  // the line of each row
     std::vector<ImportRefusal> refusals;
-    std::size_t rows_read = 0;        // rows (non-empty lines) in the body
+    std::size_t rows_read = 0;  // rows (non-empty lines) in the body
 };
 
 // Rows per request: PostgreSQL holds a lock per JID and per URI until the batch commits.

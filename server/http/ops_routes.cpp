@@ -122,8 +122,7 @@ void register_ops_routes(HttpServer& http, storage::DbExecutor& db, OpsOptions o
         if (opts->is_ready && !opts->is_ready())
             co_return text_response(Status::service_unavailable, "not ready: listeners down or shutting down\n");
         auto work = [](storage::Store& s) { return s.schema_version(); };
-        auto r = co_await db_call_within(db, work,
-                                         opts->readiness_timeout);
+        auto r = co_await db_call_within(db, work, opts->readiness_timeout);
         if (!r) co_return text_response(Status::service_unavailable, "not ready: the store did not answer in time\n");
         if (!r->ok()) {
             try {
@@ -140,16 +139,18 @@ void register_ops_routes(HttpServer& http, storage::DbExecutor& db, OpsOptions o
     // first moves defeats rate() and alerts on absence.
     server_metrics();
     auto stats = std::make_shared<StoreStats>(opts->stats_ttl);
-    http.add_route(Verb::get, "/metrics", [&db, opts, stats](const Request&, const PathParams&) -> asio::awaitable<Response> {
-        if (stats->claim_refresh()) {
-            auto work = [](storage::Store& s) { return s.stats(); };
-            auto r = co_await db_call_within(db, work, opts->stats_timeout);
-            std::optional<storage::Stats> value;
-            if (r && r->ok()) value = *r->value;
-            stats->update(value);
-        }
-        co_return text_response(Status::ok, metrics_registry().render(), "text/plain; version=0.0.4; charset=utf-8");
-    });
+    http.add_route(Verb::get, "/metrics",
+                   [&db, opts, stats](const Request&, const PathParams&) -> asio::awaitable<Response> {
+                       if (stats->claim_refresh()) {
+                           auto work = [](storage::Store& s) { return s.stats(); };
+                           auto r = co_await db_call_within(db, work, opts->stats_timeout);
+                           std::optional<storage::Stats> value;
+                           if (r && r->ok()) value = *r->value;
+                           stats->update(value);
+                       }
+                       co_return text_response(Status::ok, metrics_registry().render(),
+                                               "text/plain; version=0.0.4; charset=utf-8");
+                   });
 }
 
 void register_process_gauges(const Router& router, const storage::DbExecutor& db)

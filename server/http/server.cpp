@@ -127,11 +127,14 @@ public:
 };
 
 HttpServer::HttpServer(asio::io_context& io, const std::vector<Endpoint>& listen, HttpOptions options)
-    : io_(io), options_(options), accept_strand_(asio::make_strand(io))
+    : io_(io),
+      options_(options),
+      accept_strand_(asio::make_strand(io))
 {
-    unrouted_latency_ = &metrics_registry().histogram(
-        "waitlistd_http_request_duration_seconds", "HTTP requests, from the whole request read to the response ready.",
-        Histogram::latency_bounds(), {{"route", "unrouted"}});
+    unrouted_latency_ =
+        &metrics_registry().histogram("waitlistd_http_request_duration_seconds",
+                                      "HTTP requests, from the whole request read to the response ready.",
+                                      Histogram::latency_bounds(), {{"route", "unrouted"}});
     for (const auto& endpoint : listen) {
         const std::string name = "http " + endpoint.to_string();
         tcp::resolver resolver(io);
@@ -203,7 +206,9 @@ void HttpServer::start()
         spdlog::info("http {}: listening", acceptors_[i].local_endpoint().address().to_string() + ":" +
                                                std::to_string(acceptors_[i].local_endpoint().port()));
         async::spawn_detached(accept_strand_, "http: accept loop",
-                       [self = shared_from_this(), i]() -> asio::awaitable<void> { co_await self->accept_loop(i); });
+                              [self = shared_from_this(), i]() -> asio::awaitable<void> {
+                                  co_await self->accept_loop(i);
+                              });
     }
 }
 
@@ -266,7 +271,7 @@ asio::awaitable<void> HttpServer::accept_loop(std::size_t index)
         }
         auto executor = conn->stream.get_executor();
         async::spawn_detached(executor, "http: a connection",
-                       [self, conn]() -> asio::awaitable<void> { co_await self->serve(conn); });
+                              [self, conn]() -> asio::awaitable<void> { co_await self->serve(conn); });
     }
 }
 
@@ -282,8 +287,8 @@ asio::awaitable<void> HttpServer::serve(const std::shared_ptr<Connection>& conn)
             // Waiting for the next request: the idle deadline, and stop() may close us.
             conn->idle = true;
             stream.expires_after(first ? options_.request_timeout : options_.idle_timeout);
-            std::size_t n = co_await stream.async_read_some(buffer.prepare(4096),
-                                                            asio::redirect_error(asio::use_awaitable, ec));
+            std::size_t n =
+                co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
             conn->idle = false;
             if (ec) break;  // closed, idle too long, or stopped: nothing to answer
             buffer.commit(n);

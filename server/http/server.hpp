@@ -56,8 +56,7 @@ using Handler = std::function<boost::asio::awaitable<Response>(const Request&, c
 // Takes over the connection after a WebSocket upgrade request: the stream (its executor is
 // the connection's strand, with no deadline set) and the parsed request, with any bytes
 // read past the request in `leftover`. The HTTP server forgets the connection.
-using UpgradeHandler =
-    std::function<void(boost::beast::tcp_stream stream, Request request, std::string leftover)>;
+using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request, std::string leftover)>;
 
 struct HttpOptions {
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};  // one request, first byte to last

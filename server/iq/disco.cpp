@@ -12,8 +12,9 @@ void register_disco(Router& router, const Config& config)
     router.add_iq_handler(IqTarget::domain, std::string(proto::ns::disco_info), "query", proto::IqType::get,
                           [&router, registration](const Element& iq) {
                               if (!proto::iq_payload(iq)->attr_or("node").empty()) {
-                                  router.route(proto::make_error_reply(
-                                      iq, proto::make_stanza_error(proto::StanzaCondition::item_not_found)));
+                                  router.route(
+                                      proto::make_error_reply(iq, proto::make_stanza_error(
+                                                                      proto::StanzaCondition::item_not_found)));
                                   return;
                               }
                               proto::codec::DiscoInfo info;
@@ -27,15 +28,14 @@ void register_disco(Router& router, const Config& config)
                               router.route(std::move(result));
                           });
     auto items_answer = [&router](const Element& iq) {
-                              proto::codec::DiscoItems items;
-                              items.node = proto::iq_payload(iq)->attr_or("node");
-                              if (items.node.empty())
-                                  for (const auto& service : router.services())
-                                      items.items.push_back({service.jid, "", service.name});
-                              Element result = proto::make_result(iq);
-                              result.add_child(proto::codec::encode(items));
-                              router.route(std::move(result));
-                          };
+        proto::codec::DiscoItems items;
+        items.node = proto::iq_payload(iq)->attr_or("node");
+        if (items.node.empty())
+            for (const auto& service : router.services()) items.items.push_back({service.jid, "", service.name});
+        Element result = proto::make_result(iq);
+        result.add_child(proto::codec::encode(items));
+        router.route(std::move(result));
+    };
     router.add_iq_handler(IqTarget::domain, std::string(proto::ns::disco_items), "query", proto::IqType::get,
                           items_answer);
     // COMPAT(XEP-0130 example 3): the client's disco#items carries no 'to', so it arrives

@@ -20,7 +20,11 @@ using storage::Job;
 using storage::Store;
 
 JobDispatcher::JobDispatcher(asio::io_context& io, storage::DbExecutor& db, DispatcherOptions options)
-    : io_(io), db_(db), options_(std::move(options)), strand_(asio::make_strand(io)), timer_(strand_)
+    : io_(io),
+      db_(db),
+      options_(std::move(options)),
+      strand_(asio::make_strand(io)),
+      timer_(strand_)
 {
     if (options_.node_id.empty()) options_.node_id = default_node_id();
     if (options_.batch == 0) options_.batch = 1;
@@ -32,7 +36,6 @@ JobDispatcher::JobDispatcher(asio::io_context& io, storage::DbExecutor& db, Disp
 JobDispatcher::~JobDispatcher() { stopping_ = true; }
 
 void JobDispatcher::set_handler(storage::JobKind kind, JobHandler handler) { handlers_[kind] = std::move(handler); }
-
 
 void JobDispatcher::set_reachable_filter(ReachableFilter filter) { reachable_ = std::move(filter); }
 
@@ -67,9 +70,8 @@ void JobDispatcher::stop()
 void JobDispatcher::run_parked(const std::string& owner)
 {
     if (stopping_) return;
-    async::spawn_detached(strand_, "jobs: parked pushes", [this, owner]() -> asio::awaitable<void> {
-        co_await parked_round(owner);
-    });
+    async::spawn_detached(strand_, "jobs: parked pushes",
+                          [this, owner]() -> asio::awaitable<void> { co_await parked_round(owner); });
 }
 
 asio::awaitable<void> JobDispatcher::loop()
@@ -139,9 +141,12 @@ storage::JobOutcomeRecord to_record(std::int64_t job_id, JobOutcome outcome)
 {
     using Action = storage::JobOutcomeRecord::Action;
     switch (outcome.action) {
-    case JobOutcome::Action::complete: return {job_id, Action::complete, {}, {}};
-    case JobOutcome::Action::park: return {job_id, Action::park, {}, {}};
-    case JobOutcome::Action::retry: break;
+    case JobOutcome::Action::complete:
+        return {job_id, Action::complete, {}, {}};
+    case JobOutcome::Action::park:
+        return {job_id, Action::park, {}, {}};
+    case JobOutcome::Action::retry:
+        break;
     }
     return {job_id, Action::retry, outcome.next_run, std::move(outcome.error)};
 }

@@ -58,11 +58,11 @@ struct JobOutcome {
 using JobHandler = std::function<boost::asio::awaitable<JobOutcome>(const storage::Job&)>;
 
 struct DispatcherOptions {
-    std::string node_id;                                  // empty: default_node_id()
-    std::chrono::milliseconds poll_interval{1000};        // look for due jobs at least this often
-    std::chrono::milliseconds lease{30000};               // a claim this node holds before others may take it
-    std::size_t batch = 500;                              // jobs claimed per round
-    std::chrono::milliseconds retry_after{5000};          // after a handler throws or a kind has no handler
+    std::string node_id;                            // empty: default_node_id()
+    std::chrono::milliseconds poll_interval{1000};  // look for due jobs at least this often
+    std::chrono::milliseconds lease{30000};         // a claim this node holds before others may take it
+    std::size_t batch = 500;                        // jobs claimed per round
+    std::chrono::milliseconds retry_after{5000};    // after a handler throws or a kind has no handler
 };
 
 class JobDispatcher {
@@ -115,7 +115,7 @@ private:
     std::map<storage::JobKind, JobHandler> handlers_;
     std::function<JobOutcome(const storage::Job&)> fallback_;
     ReachableFilter reachable_;
-    bool woken_ = false;                 // on the strand
+    bool woken_ = false;  // on the strand
     std::atomic<bool> stopping_{false};
     std::atomic<bool> started_{false};
 };

@@ -34,7 +34,9 @@ Result failure(const char* what)
 
 struct AddBatcher::State : std::enable_shared_from_this<State> {
     State(storage::DbExecutor& d, std::size_t batch, std::size_t lanes)
-        : db(d), max_batch(std::max<std::size_t>(1, batch)), max_in_flight(std::max<std::size_t>(1, lanes))
+        : db(d),
+          max_batch(std::max<std::size_t>(1, batch)),
+          max_in_flight(std::max<std::size_t>(1, lanes))
     {
     }
 
@@ -42,8 +44,8 @@ struct AddBatcher::State : std::enable_shared_from_this<State> {
     const std::size_t max_batch;
     const std::size_t max_in_flight;
     std::mutex mutex;
-    std::deque<Pending> queue;                   // guarded by mutex
-    std::size_t in_flight = 0;                   // batches submitted or running; guarded by mutex
+    std::deque<Pending> queue;  // guarded by mutex
+    std::size_t in_flight = 0;  // batches submitted or running; guarded by mutex
 
     // Called with a lane reserved (in_flight counted): puts one batch on a database thread.
     // If the executor has stopped, nothing will ever run: every waiting add is failed.
@@ -83,9 +85,11 @@ struct AddBatcher::State : std::enable_shared_from_this<State> {
             }
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 Result r;
-                if (i < outcomes.size() && outcomes[i].result) r.value = std::move(outcomes[i].result);
-                else r.error = i < outcomes.size() && outcomes[i].error ? outcomes[i].error
-                                                                        : failure("no answer for this item").error;
+                if (i < outcomes.size() && outcomes[i].result)
+                    r.value = std::move(outcomes[i].result);
+                else
+                    r.error = i < outcomes.size() && outcomes[i].error ? outcomes[i].error
+                                                                       : failure("no answer for this item").error;
                 batch[i].answer(std::move(r));
             }
         }
@@ -105,7 +109,9 @@ AddBatcher::AddBatcher(storage::DbExecutor& db, std::size_t max_batch, std::size
 {
 }
 
-AddBatcher::AddBatcher(storage::DbExecutor& db) : AddBatcher(db, 256, std::max<std::size_t>(1, db.thread_count() / 2)) {}
+AddBatcher::AddBatcher(storage::DbExecutor& db) : AddBatcher(db, 256, std::max<std::size_t>(1, db.thread_count() / 2))
+{
+}
 
 asio::awaitable<Result> AddBatcher::add(const storage::NewItem& item)
 {

@@ -16,7 +16,9 @@ std::shared_ptr<IqTracker> IqTracker::create(asio::io_context& io, std::chrono::
 }
 
 IqTracker::IqTracker(asio::io_context& io, std::chrono::milliseconds timeout, Send send)
-    : io_(io), timeout_(timeout), send_(std::move(send))
+    : io_(io),
+      timeout_(timeout),
+      send_(std::move(send))
 {
     std::random_device rd;
     id_prefix_ = "wl" + std::to_string(rd() % 1000000) + "-";

@@ -31,8 +31,7 @@ public:
     using Send = std::function<void(proto::xml::Element)>;
 
     // `send` routes a stanza (Router::route in the server).
-    static std::shared_ptr<IqTracker> create(boost::asio::io_context& io, std::chrono::milliseconds timeout,
-                                             Send send);
+    static std::shared_ptr<IqTracker> create(boost::asio::io_context& io, std::chrono::milliseconds timeout, Send send);
 
     // Sends `iq` (its id set here) to `peer` (a bare JID, the IQ's 'to'); `on_answer` is
     // called exactly once, from any thread, possibly before send returns.

@@ -5,8 +5,10 @@ namespace wl::server::waitlist {
 PartnerDirectory::PartnerDirectory(const std::vector<PartnerConfig>& partners)
 {
     for (const auto& p : partners) {
-        if (!p.jid.empty()) entries_.push_back(Entry{p.key(), {}, p.jid, Discovery::configured});
-        else entries_.push_back(Entry{p.key(), p.domain, {}, Discovery::unknown});
+        if (!p.jid.empty())
+            entries_.push_back(Entry{p.key(), {}, p.jid, Discovery::configured});
+        else
+            entries_.push_back(Entry{p.key(), p.domain, {}, Discovery::unknown});
     }
 }
 
@@ -77,8 +79,7 @@ bool PartnerDirectory::begin_discovery(const std::string& key, std::chrono::stea
 {
     std::lock_guard lock(mutex_);
     Entry* e = find(key);
-    if (!e || e->state == Discovery::configured || e->state == Discovery::discovering ||
-        e->state == Discovery::known)
+    if (!e || e->state == Discovery::configured || e->state == Discovery::discovering || e->state == Discovery::known)
         return false;
     if (e->state == Discovery::failed && std::chrono::steady_clock::now() - e->failed_at < retry_gap) return false;
     e->state = Discovery::discovering;

@@ -21,7 +21,13 @@ namespace wl::server::waitlist {
 
 class PartnerDirectory {
 public:
-    enum class Discovery { configured, unknown, discovering, failed, known };
+    enum class Discovery {
+        configured,
+        unknown,
+        discovering,
+        failed,
+        known
+    };
 
     explicit PartnerDirectory(const std::vector<PartnerConfig>& partners);
 

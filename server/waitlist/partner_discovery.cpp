@@ -104,9 +104,9 @@ void PartnerQueries::start_discovery(const std::vector<std::string>& keys)
     for (const auto& key : keys) {
         if (directory_.state(key) == PartnerDirectory::Discovery::discovering) continue;
         async::spawn_detached(strand_, "waitlist: discovery",
-                       [self = shared_from_this(), key]() -> asio::awaitable<void> {
-                           co_await self->discover_partner(key);
-                       });
+                              [self = shared_from_this(), key]() -> asio::awaitable<void> {
+                                  co_await self->discover_partner(key);
+                              });
     }
 }
 
@@ -116,8 +116,8 @@ asio::awaitable<std::optional<std::string>> PartnerQueries::resolve(const std::s
     if (directory_.state(key) == PartnerDirectory::Discovery::discovering) {
         // Another coroutine is asking: wait for its outcome rather than asking twice.
         asio::steady_timer tick(ctx_.io);
-        const auto give_up = std::chrono::steady_clock::now() + 3 * ctx_.config.waitlist.partner_timeout +
-                             std::chrono::seconds(1);
+        const auto give_up =
+            std::chrono::steady_clock::now() + 3 * ctx_.config.waitlist.partner_timeout + std::chrono::seconds(1);
         while (directory_.state(key) == PartnerDirectory::Discovery::discovering &&
                std::chrono::steady_clock::now() < give_up) {
             if (!co_await async::sleep_for(tick, std::chrono::milliseconds(50))) co_return std::nullopt;

@@ -43,8 +43,10 @@ PartnerQueries::PartnerQueries(const ServiceContext& ctx)
 
 void PartnerQueries::register_jobs()
 {
-    ctx_.dispatcher.set_handler(storage::JobKind::partner_query, [this](const storage::Job& job) { return run_query(job); });
-    ctx_.dispatcher.set_handler(storage::JobKind::partner_remove, [this](const storage::Job& job) { return run_remove(job); });
+    ctx_.dispatcher.set_handler(storage::JobKind::partner_query,
+                                [this](const storage::Job& job) { return run_query(job); });
+    ctx_.dispatcher.set_handler(storage::JobKind::partner_remove,
+                                [this](const storage::Job& job) { return run_remove(job); });
 }
 
 bool PartnerQueries::is_permitted(const Jid& service) const
@@ -67,28 +69,27 @@ void PartnerQueries::send_after_discovery(Pending pending, codec::WaitlistItem i
 {
     // The job stays the guard meanwhile: if this process dies, it comes due again.
     async::spawn_detached(strand_, "waitlist: an IQ after discovery",
-                   [self = shared_from_this(), p = std::move(pending), item = std::move(item)]() mutable
-                   -> asio::awaitable<void> {
-                       auto service = co_await self->resolve(p.partner);
-                       if (!service) {
-                           // Nobody answered for the partner's domain: as if its service had
-                           // not answered (a query is retried with back-off, then times out).
-                           p.peer = p.partner;
-                           self->spawn_settle(std::move(p), std::nullopt);
-                           co_return;
-                       }
-                       p.peer = *service;
-                       self->send_iq(std::move(p),
-                                     waitinglist_iq(self->ctx_.service, *service, IqType::set, {std::move(item)}));
-                   });
+                          [self = shared_from_this(), p = std::move(pending),
+                           item = std::move(item)]() mutable -> asio::awaitable<void> {
+                              auto service = co_await self->resolve(p.partner);
+                              if (!service) {
+                                  // Nobody answered for the partner's domain: as if its service had
+                                  // not answered (a query is retried with back-off, then times out).
+                                  p.peer = p.partner;
+                                  self->spawn_settle(std::move(p), std::nullopt);
+                                  co_return;
+                              }
+                              p.peer = *service;
+                              self->send_iq(std::move(p), waitinglist_iq(self->ctx_.service, *service, IqType::set,
+                                                                         {std::move(item)}));
+                          });
 }
 
 void PartnerQueries::spawn_settle(Pending pending, std::optional<Element> answer)
 {
     async::spawn_detached(ctx_.io, "waitlist: settling a partner's answer",
-                   [self = shared_from_this(), p = std::move(pending), a = std::move(answer)]() -> asio::awaitable<void> {
-                       co_await self->settle(p, a);
-                   });
+                          [self = shared_from_this(), p = std::move(pending),
+                           a = std::move(answer)]() -> asio::awaitable<void> { co_await self->settle(p, a); });
 }
 
 void PartnerQueries::forget_if_silent(const Pending& p, const std::optional<Element>& answer)
@@ -114,7 +115,8 @@ asio::awaitable<void> PartnerQueries::settle(const Pending& p, const std::option
             auto err = proto::parse_stanza_error(*answer->child("error", ""));
             gone = err && err->condition == StanzaCondition::item_not_found;
         }
-        if (gone) co_await complete_job(ctx_.db, p.job_id);
+        if (gone)
+            co_await complete_job(ctx_.db, p.job_id);
         else
             spdlog::info("waitlist: remove at {} not confirmed ({}); it is sent again later", p.peer,
                          answer ? describe_error(*answer) : "no answer");
@@ -141,9 +143,8 @@ asio::awaitable<void> PartnerQueries::settle_query(const Pending& p, const std::
             };
             recorded = co_await async::db_call(ctx_.db, record_jid);
         } else {
-            auto record_ack = [uri = p.uri, peer = p.partner, id = item && item->id ? *item->id : std::string()](Store& s) {
-                return s.record_partner_ack(uri, peer, id);
-            };
+            auto record_ack = [uri = p.uri, peer = p.partner, id = item && item->id ? *item->id : std::string()](
+                                  Store& s) { return s.record_partner_ack(uri, peer, id); };
             auto acked = co_await async::db_call(ctx_.db, record_ack);
             if (!acked.ok()) {
                 log_failure("recording a partner's ack", acked.error);
@@ -190,7 +191,8 @@ asio::awaitable<JobOutcome> PartnerQueries::run_query(const storage::Job& job)
         // The partner left the list since the item was added: it is never asked, and its
         // query ends as a refusal would.
         spdlog::warn("waitlist: not asking {}, which is no longer a permitted partner", job.target);
-        auto record_refusal = [uri = payload->uri, target = job.target, policy = retry_policy(ctx_.config.waitlist)](Store& s) {
+        auto record_refusal = [uri = payload->uri, target = job.target,
+                               policy = retry_policy(ctx_.config.waitlist)](Store& s) {
             return s.record_partner_error(uri, target, storage::PartnerErrorType::cancel, policy);
         };
         auto r = co_await async::db_call(ctx_.db, record_refusal);
@@ -213,7 +215,8 @@ JobOutcome PartnerQueries::send_to_partner(Pending pending, codec::WaitlistItem 
         return JobOutcome::retry_at(guard_time(ctx_.config.waitlist, attempts), "waiting for the partner's answer");
     }
     send_after_discovery(std::move(pending), std::move(item));
-    return JobOutcome::retry_at(discovery_wait(ctx_.config.waitlist) + (guard_time(ctx_.config.waitlist, attempts) - storage::Clock::now()),
+    return JobOutcome::retry_at(discovery_wait(ctx_.config.waitlist) +
+                                    (guard_time(ctx_.config.waitlist, attempts) - storage::Clock::now()),
                                 "discovering the partner's service");
 }
 

@@ -89,7 +89,10 @@ public:
     boost::asio::awaitable<void> discover_undiscovered();
 
 private:
-    enum class Sent { query, remove };
+    enum class Sent {
+        query,
+        remove
+    };
     struct Pending {
         Sent what;
         std::int64_t job_id;
@@ -120,8 +123,7 @@ private:
     void forget_if_silent(const Pending& p, const std::optional<proto::xml::Element>& answer);
 
     // Sends `iq` to `peer`; its answer, or nullopt after partner_timeout.
-    boost::asio::awaitable<std::optional<proto::xml::Element>> request(const std::string& peer,
-                                                                        proto::xml::Element& iq)
+    boost::asio::awaitable<std::optional<proto::xml::Element>> request(const std::string& peer, proto::xml::Element& iq)
     {
         return tracker_->request(peer, iq);
     }
@@ -145,7 +147,7 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     std::shared_ptr<IqTracker> tracker_;  // our IQs awaiting their answers
 
-    mutable std::mutex mutex_;  // guards last_reconcile_
+    mutable std::mutex mutex_;                                                               // guards last_reconcile_
     std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;  // by key
 };
 

@@ -48,7 +48,9 @@ std::vector<std::string> PartnerQueries::start_reconcile(const std::string& part
         if (partner.empty() || p.key() == partner) keys.push_back(p.key());
     for (const auto& key : keys) {
         async::spawn_detached(strand_, "waitlist: reconciliation",
-                       [self = shared_from_this(), key]() -> asio::awaitable<void> { co_await self->reconcile(key); });
+                              [self = shared_from_this(), key]() -> asio::awaitable<void> {
+                                  co_await self->reconcile(key);
+                              });
     }
     return keys;
 }
@@ -76,19 +78,18 @@ void PartnerQueries::start_periodic_reconcile()
 {
     const auto interval = ctx_.config.waitlist.reconcile_interval;
     if (ctx_.config.partners.empty() || interval.count() <= 0) return;
-    async::spawn_detached(
-        strand_, "waitlist: periodic reconciliation",
-        [self = shared_from_this(), interval]() -> asio::awaitable<void> {
-            // Soon after start (federation is up by then), then every interval. The timer
-            // lives in this frame; io_context::stop() ends the wait at shutdown.
-            asio::steady_timer timer(self->ctx_.io);
-            auto delay = std::min<Duration>(interval, std::chrono::seconds(5));
-            for (;;) {
-                if (!co_await async::sleep_for(timer, delay)) co_return;
-                for (const auto& p : self->ctx_.config.partners) co_await self->reconcile(p.key());
-                delay = interval;
-            }
-        });
+    async::spawn_detached(strand_, "waitlist: periodic reconciliation",
+                          [self = shared_from_this(), interval]() -> asio::awaitable<void> {
+                              // Soon after start (federation is up by then), then every interval. The timer
+                              // lives in this frame; io_context::stop() ends the wait at shutdown.
+                              asio::steady_timer timer(self->ctx_.io);
+                              auto delay = std::min<Duration>(interval, std::chrono::seconds(5));
+                              for (;;) {
+                                  if (!co_await async::sleep_for(timer, delay)) co_return;
+                                  for (const auto& p : self->ctx_.config.partners) co_await self->reconcile(p.key());
+                                  delay = interval;
+                              }
+                          });
 }
 
 asio::awaitable<void> PartnerQueries::reconcile(const std::string& key)
@@ -113,7 +114,8 @@ asio::awaitable<void> PartnerQueries::reconcile(const std::string& key)
             co_return;
         }
         const Element* query = answer->child("query", proto::ns::waitinglist);
-        auto list = query ? codec::decode_waitinglist(*query) : codec::Decoded<codec::Waitinglist>(codec::Waitinglist{});
+        auto list =
+            query ? codec::decode_waitinglist(*query) : codec::Decoded<codec::Waitinglist>(codec::Waitinglist{});
         if (!list) {
             spdlog::warn("waitlist: reconciliation with {}: its list is unreadable", key);
             co_return;
@@ -126,9 +128,10 @@ asio::awaitable<void> PartnerQueries::reconcile(const std::string& key)
             std::rethrow_exception(result.error);
         }
         const auto& r = *result.value;
-        spdlog::info("waitlist: reconciled with {}: it holds {} request(s); of {} it acknowledged, {} asked again; "
-                     "{} removed there, {} adopted",
-                     key, list->items.size(), r.expected, r.resent, r.orphans, r.adopted);
+        spdlog::info(
+            "waitlist: reconciled with {}: it holds {} request(s); of {} it acknowledged, {} asked again; "
+            "{} removed there, {} adopted",
+            key, list->items.size(), r.expected, r.resent, r.orphans, r.adopted);
         if (r.resent > 0 || r.orphans > 0) ctx_.dispatcher.wake();
     } catch (const std::exception& e) {
         spdlog::warn("waitlist: reconciliation with {} failed: {}", key, e.what());

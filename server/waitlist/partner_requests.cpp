@@ -37,7 +37,8 @@ std::shared_ptr<PartnerRequests> PartnerRequests::create(const ServiceContext& c
 }
 
 PartnerRequests::PartnerRequests(const ServiceContext& ctx, std::shared_ptr<PartnerQueries> queries)
-    : ctx_(ctx), queries_(std::move(queries))
+    : ctx_(ctx),
+      queries_(std::move(queries))
 {
 }
 
@@ -56,18 +57,16 @@ void PartnerRequests::on_request(const Element& stanza, const Jid& from)
         if (!from.has_node() && !from.has_resource() && !queries_->directory().undiscovered().empty()) {
             // Perhaps the service of a partner configured by its domain, not discovered yet.
             async::spawn_detached(ctx_.io, "waitlist: a request from an undiscovered service",
-                                  [self = shared_from_this(), iq = Element(stanza), jid = from]() -> asio::awaitable<void> {
-                                      co_await self->admit_after_discovery(iq, jid);
-                                  });
+                                  [self = shared_from_this(), iq = Element(stanza), jid = from]()
+                                      -> asio::awaitable<void> { co_await self->admit_after_discovery(iq, jid); });
             return;
         }
         refuse(stanza, from);
         return;
     }
     async::spawn_detached(ctx_.io, "waitlist: a partner's request",
-                          [self = shared_from_this(), iq = Element(stanza), service = from.bare_str()]() -> asio::awaitable<void> {
-                              co_await self->handle(iq, service);
-                          });
+                          [self = shared_from_this(), iq = Element(stanza), service = from.bare_str()]()
+                              -> asio::awaitable<void> { co_await self->handle(iq, service); });
 }
 
 asio::awaitable<void> PartnerRequests::admit_after_discovery(const Element& iq, const Jid& from)
@@ -128,7 +127,8 @@ asio::awaitable<JobOutcome> PartnerRequests::run_push(const storage::Job& job)
                                                        });
                              });
     // Until the requester acknowledges, the job comes back and pushes again.
-    co_return JobOutcome::retry_at(guard_time(ctx_.config.waitlist, job.attempts), "waiting for the requester's acknowledgement");
+    co_return JobOutcome::retry_at(guard_time(ctx_.config.waitlist, job.attempts),
+                                   "waiting for the requester's acknowledgement");
 }
 
 asio::awaitable<void> PartnerRequests::settle_push(const Push& p, const std::optional<Element>& answer)
@@ -138,9 +138,7 @@ asio::awaitable<void> PartnerRequests::settle_push(const Push& p, const std::opt
 
     if (is_result) {
         // XEP-0130 §4.2: the record goes only now that the requester acknowledged.
-        auto ack_push = [peer = p.requester, id = p.item_id](Store& s) {
-            return s.ack_partner_push(peer, id);
-        };
+        auto ack_push = [peer = p.requester, id = p.item_id](Store& s) { return s.ack_partner_push(peer, id); };
         auto acked = co_await async::db_call(ctx_.db, ack_push);
         if (!acked.ok()) {
             log_failure("recording a partner's acknowledgement", acked.error);
@@ -151,14 +149,16 @@ asio::awaitable<void> PartnerRequests::settle_push(const Push& p, const std::opt
     } else if (is_final_error) {
         // The requester refuses the push for good (it forgot the request, or stopped
         // trusting us): pushing again forever would help no one.
-        spdlog::warn("waitlist: {} refused the JID push of item {} ({}); dropping the request", p.requester,
-                     p.item_id, describe_error(*answer));
+        spdlog::warn("waitlist: {} refused the JID push of item {} ({}); dropping the request", p.requester, p.item_id,
+                     describe_error(*answer));
         auto drop_request = [peer = p.requester, id = p.item_id](Store& s) {
             return s.remove_partner_request(peer, id);
         };
         auto removed = co_await async::db_call(ctx_.db, drop_request);
-        if (removed.ok()) co_await complete_job(ctx_.db, p.job_id);
-        else log_failure("dropping a refused partner request", removed.error);
+        if (removed.ok())
+            co_await complete_job(ctx_.db, p.job_id);
+        else
+            log_failure("dropping a refused partner request", removed.error);
     } else {
         spdlog::info("waitlist: JID push to {} not acknowledged ({}); it is sent again later", p.requester,
                      answer ? describe_error(*answer) : "no answer");
@@ -166,7 +166,7 @@ asio::awaitable<void> PartnerRequests::settle_push(const Push& p, const std::opt
 }
 
 asio::awaitable<Element> PartnerRequests::add(const Element& iq, const std::string& service,
-                                                  const codec::WaitlistItem& item)
+                                              const codec::WaitlistItem& item)
 {
     if (!item.uri) co_return error_reply(iq, StanzaCondition::bad_request, "an item to add needs a <uri/>");
     auto parsed = proto::parse_contact_uri(item.uri->scheme, item.uri->value, ctx_.policy);
@@ -191,12 +191,10 @@ asio::awaitable<Element> PartnerRequests::add(const Element& iq, const std::stri
 }
 
 asio::awaitable<Element> PartnerRequests::remove(const Element& iq, const std::string& service,
-                                                     const codec::WaitlistItem& item)
+                                                 const codec::WaitlistItem& item)
 {
     if (!item.id) co_return error_reply(iq, StanzaCondition::bad_request, "an item to remove needs its id");
-    auto remove_it = [service, id = *item.id](Store& s) {
-        return s.remove_partner_request(service, id);
-    };
+    auto remove_it = [service, id = *item.id](Store& s) { return s.remove_partner_request(service, id); };
     auto removed = co_await async::db_call(ctx_.db, remove_it);
     if (!removed.ok()) co_return try_again_later(iq, removed.error);
     if (*removed.value == storage::RemoveStatus::not_found) co_return error_reply(iq, StanzaCondition::item_not_found);
@@ -221,7 +219,7 @@ asio::awaitable<Element> PartnerRequests::retrieve(const Element& iq, const std:
 }
 
 asio::awaitable<Element> PartnerRequests::jid_push(const Element& iq, const std::string& service,
-                                               const codec::WaitlistItem& item)
+                                                   const codec::WaitlistItem& item)
 {
     if (!item.uri) co_return error_reply(iq, StanzaCondition::bad_request, "a JID push needs the <uri/> asked about");
     auto parsed = proto::parse_contact_uri(item.uri->scheme, item.uri->value, ctx_.policy);
@@ -233,8 +231,8 @@ asio::awaitable<Element> PartnerRequests::jid_push(const Element& iq, const std:
     };
     auto recorded = co_await async::db_call(ctx_.db, record_push);
     if (!recorded.ok()) co_return try_again_later(iq, recorded.error);
-    spdlog::info("waitlist: {} pushed a contact's JID ({} local item{} found)", service,
-                 recorded.value->items_changed, recorded.value->items_changed == 1 ? "" : "s");
+    spdlog::info("waitlist: {} pushed a contact's JID ({} local item{} found)", service, recorded.value->items_changed,
+                 recorded.value->items_changed == 1 ? "" : "s");
     count_pushes(*recorded.value);
     if (recorded.value->items_changed > 0) ctx_.dispatcher.wake();
     // Acknowledged even when nobody here waits any more (example 33): otherwise the

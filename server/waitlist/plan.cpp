@@ -31,7 +31,8 @@ storage::ItemPlan plan_item(const WaitlistConfig& config, const std::vector<Part
     plan.served_here = is_served_here(config, uri);
     if (plan.served_here) return plan;
     for (const auto& partner : partners)
-        if (declares_nothing(partner.serves) || serves_match(partner.serves, uri)) plan.partners.push_back(partner.key());
+        if (declares_nothing(partner.serves) || serves_match(partner.serves, uri))
+            plan.partners.push_back(partner.key());
     return plan;
 }
 

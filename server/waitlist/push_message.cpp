@@ -34,13 +34,18 @@ std::optional<proto::xml::Element> make_push_message(const proto::Jid& service, 
         return proto::codec::make_jid_push(service, owner, item, type);
     }
     case ItemState::not_found:
-        return proto::codec::make_item_error_push(
-            service, owner, make_item(push.item_id, std::nullopt, push.scheme, push.given_uri, push.name),
-            proto::make_stanza_error(proto::StanzaCondition::item_not_found), type);
+        return proto::codec::make_item_error_push(service, owner,
+                                                  make_item(push.item_id, std::nullopt, push.scheme, push.given_uri,
+                                                            push.name),
+                                                  proto::make_stanza_error(proto::StanzaCondition::item_not_found),
+                                                  type);
     case ItemState::timed_out:
-        return proto::codec::make_item_error_push(
-            service, owner, make_item(push.item_id, std::nullopt, push.scheme, push.given_uri, push.name),
-            proto::make_stanza_error(proto::StanzaCondition::remote_server_timeout), type, timeout_push_body);
+        return proto::codec::make_item_error_push(service, owner,
+                                                  make_item(push.item_id, std::nullopt, push.scheme, push.given_uri,
+                                                            push.name),
+                                                  proto::make_stanza_error(
+                                                      proto::StanzaCondition::remote_server_timeout),
+                                                  type, timeout_push_body);
     case ItemState::waiting:
         break;
     }

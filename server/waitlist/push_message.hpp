@@ -26,7 +26,6 @@ proto::codec::WaitlistItem make_item(std::string id, std::optional<std::string> 
 // The push for `owner` (a bare JID). nullopt for a payload whose state a push cannot carry
 // (waiting).
 std::optional<proto::xml::Element> make_push_message(const proto::Jid& service, const proto::Jid& owner,
-                                                     const storage::PushPayload& push,
-                                                     proto::codec::PushType type);
+                                                     const storage::PushPayload& push, proto::codec::PushType type);
 
 }  // namespace wl::server::waitlist

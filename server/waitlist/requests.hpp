@@ -50,8 +50,7 @@ struct ServiceContext {
     proto::UriPolicy policy;
 };
 
-proto::xml::Element error_reply(const proto::xml::Element& iq, proto::StanzaCondition condition,
-                                std::string text = {});
+proto::xml::Element error_reply(const proto::xml::Element& iq, proto::StanzaCondition condition, std::string text = {});
 // Our database failed: logs why, and answers `answer` (the requester should try again later).
 proto::xml::Element storage_failure(const proto::xml::Element& iq, const std::exception_ptr& error,
                                     proto::StanzaError answer);

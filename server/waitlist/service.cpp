@@ -43,12 +43,13 @@ WaitingListService::WaitingListService(const Config& config, Router& router, asi
       router_(router),
       jid_(parse_service_jid(config)),
       policy_(waitlist::uri_policy(config.waitlist)),
-      users_(std::make_unique<waitlist::UserRole>(waitlist::ServiceContext{config, router, io, db, dispatcher, jid_, policy_})),
+      users_(std::make_unique<waitlist::UserRole>(
+          waitlist::ServiceContext{config, router, io, db, dispatcher, jid_, policy_})),
       queries_(waitlist::PartnerQueries::create({config, router, io, db, dispatcher, jid_, policy_})),
       requests_(waitlist::PartnerRequests::create({config, router, io, db, dispatcher, jid_, policy_}, queries_))
 {
-    router_.add_service(ServiceInfo{jid_, "Waiting List Service", "waitinglist",
-                                    [this](const Element& stanza) { on_stanza(stanza); }});
+    router_.add_service(
+        ServiceInfo{jid_, "Waiting List Service", "waitinglist", [this](const Element& stanza) { on_stanza(stanza); }});
 }
 
 WaitingListService::~WaitingListService() = default;
@@ -69,8 +70,10 @@ void WaitingListService::on_stanza(const Element& stanza)
 {
     auto from = Jid::parse(stanza.attr_or("from"));
     if (!from) return;  // the router stamps 'from'; without one nobody could be answered
-    if (from->domain() != router_.domain().domain()) on_partner_stanza(stanza, *from);
-    else on_user_stanza(stanza, *from);
+    if (from->domain() != router_.domain().domain())
+        on_partner_stanza(stanza, *from);
+    else
+        on_user_stanza(stanza, *from);
 }
 
 void WaitingListService::on_user_stanza(const Element& stanza, const Jid& from)
@@ -122,8 +125,10 @@ void WaitingListService::on_partner_stanza(const Element& stanza, const Jid& fro
     auto type = proto::iq_type(stanza);
     if (!type) return;
     // Answers to our own IQs are taken only from the address they were sent to.
-    if (*type == IqType::result || *type == IqType::error) queries_->on_answer(stanza, from);
-    else requests_->on_request(stanza, from);
+    if (*type == IqType::result || *type == IqType::error)
+        queries_->on_answer(stanza, from);
+    else
+        requests_->on_request(stanza, from);
 }
 
 Element WaitingListService::disco_info(const Element& iq) const

@@ -36,15 +36,15 @@ namespace waitlist {
 class PartnerQueries;
 class PartnerRequests;
 class UserRole;
-}
+}  // namespace waitlist
 
 class WaitingListService {
 public:
     // Registers the service on the router (disco#items and agents list it), the login hook
     // that delivers parked pushes, and the push handler of the dispatcher. Call before the
     // server runs; the service must outlive the io_context's work.
-    WaitingListService(const Config& config, Router& router, boost::asio::io_context& io,
-                       storage::DbExecutor& db, JobDispatcher& dispatcher);
+    WaitingListService(const Config& config, Router& router, boost::asio::io_context& io, storage::DbExecutor& db,
+                       JobDispatcher& dispatcher);
     WaitingListService(Server& server, JobDispatcher& dispatcher);
     ~WaitingListService();
     WaitingListService(const WaitingListService&) = delete;

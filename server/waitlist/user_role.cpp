@@ -30,7 +30,8 @@ codec::WaitlistItem shown_item(const storage::Item& item)
 }  // namespace
 
 UserRole::UserRole(const ServiceContext& ctx)
-    : ctx_(ctx), push_type_(push_type_from_config(ctx.config.waitlist.push_type))
+    : ctx_(ctx),
+      push_type_(push_type_from_config(ctx.config.waitlist.push_type))
 {
     // After initial presence the user can take messages: hand over what waited.
     ctx_.router.add_available_hook([this](const Jid& full_jid) { ctx_.dispatcher.run_parked(full_jid.bare_str()); });
@@ -89,7 +90,7 @@ asio::awaitable<Element> UserRole::add(const Element& iq, const std::string& own
     if (!parsed) {
         co_return error_reply(iq,
                               parsed.problem == proto::UriProblem::unsupported_scheme ? StanzaCondition::bad_request
-                                                                                        : StanzaCondition::not_acceptable,
+                                                                                      : StanzaCondition::not_acceptable,
                               parsed.reason);
     }
     storage::NewItem fresh;
@@ -113,8 +114,7 @@ asio::awaitable<Element> UserRole::add(const Element& iq, const std::string& own
     co_return ack_with_id(iq, r.item.id);
 }
 
-asio::awaitable<Element> UserRole::remove(const Element& iq, const std::string& owner,
-                                          const codec::WaitlistItem& item)
+asio::awaitable<Element> UserRole::remove(const Element& iq, const std::string& owner, const codec::WaitlistItem& item)
 {
     if (!item.id) co_return error_reply(iq, StanzaCondition::bad_request, "an item to remove needs its id");
     auto work = [owner, id = *item.id](storage::Store& s) { return s.remove_item(owner, id); };

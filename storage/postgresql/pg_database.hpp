@@ -22,23 +22,23 @@ namespace wl::storage::postgresql {
 struct PooledConnection;
 
 class PgDatabase final : public sql::Database {
- public:
-  PgDatabase(std::string dsn, std::size_t pool_size);
-  ~PgDatabase() override;
+public:
+    PgDatabase(std::string dsn, std::size_t pool_size);
+    ~PgDatabase() override;
 
-  void transact(const std::function<void(sql::Tx&)>& work) override;
-  std::size_t max_concurrency() const override { return pool_size_; }
-  Backend backend() const override { return Backend::postgresql; }
+    void transact(const std::function<void(sql::Tx&)>& work) override;
+    std::size_t max_concurrency() const override { return pool_size_; }
+    Backend backend() const override { return Backend::postgresql; }
 
- private:
-  std::unique_ptr<PooledConnection> acquire();
-  void release(std::unique_ptr<PooledConnection> c);
+private:
+    std::unique_ptr<PooledConnection> acquire();
+    void release(std::unique_ptr<PooledConnection> c);
 
-  std::string dsn_;
-  std::size_t pool_size_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<PooledConnection>> idle_;
+    std::string dsn_;
+    std::size_t pool_size_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<PooledConnection>> idle_;
 };
 
 }  // namespace wl::storage::postgresql

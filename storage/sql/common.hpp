@@ -27,8 +27,8 @@ Job read_job(const Row& row);
 std::string owner_key(const std::string& owner);
 std::string uri_key(const std::string& uri);
 
-void enqueue_job(Tx& tx, JobKind kind, const std::string& target, const std::string& uri,
-                 const std::string& payload, std::int64_t run_at, std::int64_t now);
+void enqueue_job(Tx& tx, JobKind kind, const std::string& target, const std::string& uri, const std::string& payload,
+                 std::int64_t run_at, std::int64_t now);
 /// A JID push (or not-found / timeout push) for the item's owner, reflecting its state.
 void enqueue_push(Tx& tx, const Item& item, std::int64_t now);
 /// The same for many items, in multi-row INSERTs (a contact awaited by thousands).
@@ -37,15 +37,14 @@ void enqueue_pushes(Tx& tx, const std::vector<Item>& items, std::int64_t now);
 /// "The contact registers": `uri` now belongs to local account `jid`. Marks every waiting
 /// item for it found (a push each) and queues a partner_push for every inbound request not
 /// yet pushed. Returns {items found, partners told}.
-std::pair<std::size_t, std::size_t> contact_registers(Tx& tx, const std::string& uri,
-                                                      const std::string& jid, std::int64_t now);
+std::pair<std::size_t, std::size_t> contact_registers(Tx& tx, const std::string& uri, const std::string& jid,
+                                                      std::int64_t now);
 
 /// Nobody here waits for `uri` any more: open (and timed-out) queries become removed,
 /// partners that gave us an item id get a partner_remove job, unclaimed partner_query jobs
 /// are dropped.
 /// `except_partner` keeps that partner's query as it is (the one that answered).
-void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now,
-                           const std::string& except_partner = {});
+void close_partner_queries(Tx& tx, const std::string& uri, std::int64_t now, const std::string& except_partner = {});
 
 /// Deletes one item; if it was the last local item waiting (or timed out) for its URI,
 /// closes that URI's partner queries. The caller holds the owner and URI locks.

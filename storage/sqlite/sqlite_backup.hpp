@@ -8,8 +8,8 @@
 namespace wl::storage::sqlite {
 
 struct BackupResult {
-  std::int64_t pages = 0;
-  std::int64_t bytes = 0;
+    std::int64_t pages = 0;
+    std::int64_t bytes = 0;
 };
 
 /// Copies the database at `source` to `destination` with SQLite's online backup API, in

@@ -19,22 +19,22 @@ struct sqlite3_stmt;
 namespace wl::storage::sqlite {
 
 class SqliteDatabase final : public sql::Database {
- public:
-  SqliteDatabase(const std::string& path, int busy_timeout_ms);
-  ~SqliteDatabase() override;
+public:
+    SqliteDatabase(const std::string& path, int busy_timeout_ms);
+    ~SqliteDatabase() override;
 
-  void transact(const std::function<void(sql::Tx&)>& work) override;
-  std::size_t max_concurrency() const override { return 1; }
-  Backend backend() const override { return Backend::sqlite; }
+    void transact(const std::function<void(sql::Tx&)>& work) override;
+    std::size_t max_concurrency() const override { return 1; }
+    Backend backend() const override { return Backend::sqlite; }
 
- private:
-  friend class SqliteTx;
-  sqlite3_stmt* statement(const std::string& sql);
-  void exec_plain(const char* sql);
+private:
+    friend class SqliteTx;
+    sqlite3_stmt* statement(const std::string& sql);
+    void exec_plain(const char* sql);
 
-  sqlite3* db_ = nullptr;
-  std::mutex mutex_;  // one transaction at a time on the one connection
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+    sqlite3* db_ = nullptr;
+    std::mutex mutex_;  // one transaction at a time on the one connection
+    std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace wl::storage::sqlite

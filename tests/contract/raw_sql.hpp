@@ -14,8 +14,8 @@ namespace wl::storage::test {
 using RawRow = std::vector<std::optional<std::string>>;
 
 struct TableDump {
-  std::vector<std::string> columns;
-  std::vector<RawRow> rows;  // sorted, so that two dumps compare regardless of storage order
+    std::vector<std::string> columns;
+    std::vector<RawRow> rows;  // sorted, so that two dumps compare regardless of storage order
 };
 
 /// Runs several statements in one transaction.

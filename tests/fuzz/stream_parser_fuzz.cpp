@@ -28,13 +28,15 @@ struct Run {
 
 // Chunk sizes come from the input itself (a hash seeds a small PRNG), so the fuzzer explores
 // chunkings while seeds stay plain XML.
-std::uint64_t fnv1a(std::string_view s) {
+std::uint64_t fnv1a(std::string_view s)
+{
     std::uint64_t h = 1469598103934665603ull;
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
     return h;
 }
 
-Run run(std::string_view input, const ParserLimits& limits, Framing framing, std::uint64_t seed, bool release = false) {
+Run run(std::string_view input, const ParserLimits& limits, Framing framing, std::uint64_t seed, bool release = false)
+{
     StreamParser parser(limits, framing);
     Run r;
     std::size_t at = 0;
@@ -58,11 +60,12 @@ bool same(const StreamEvent& a, const StreamEvent& b) { return a.kind == b.kind 
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     const std::uint64_t seed = fnv1a(input) | 1;
     ParserLimits limits;
-    if (seed & 2) limits = ParserLimits{512, 6, 4};   // small limits reach every bound
+    if (seed & 2) limits = ParserLimits{512, 6, 4};  // small limits reach every bound
     const Framing framing = (seed & 4) ? Framing::websocket : Framing::stream;
 
     const Run whole = run(input, limits, framing, 0);
@@ -78,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ParserLimits roomy{1u << 24, 64, 1024};
     for (const StreamEvent& ev : whole.events) {
         if (ev.kind != StreamEvent::Kind::stanza) continue;
-        const std::string text = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>" + serialize(ev.element, ctx);
+        const std::string text =
+            "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>" + serialize(ev.element, ctx);
         StreamParser back(roomy);
         FUZZ_CHECK(!back.feed(text).has_value());
         auto open = back.next();

@@ -129,8 +129,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     server_secret.assign(secret_size, 's');
     Tls13TrafficKeys client(suite, client_secret);
     std::string stream;
-    std::string sealed_data;     // the application data sealed, in order
-    bool data_known = true;      // false once a record's inner type cannot be told apart
+    std::string sealed_data;                         // the application data sealed, in order
+    bool data_known = true;                          // false once a record's inner type cannot be told apart
     const std::size_t room = 1 + next() % 64 * 300;  // 1 to 18901 bytes
     std::vector<std::size_t> pieces;
     for (int i = next() % 8; i > 0; --i) pieces.push_back(next() * 7);

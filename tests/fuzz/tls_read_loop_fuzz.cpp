@@ -153,7 +153,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 5: {
             stream += drain(client_out);
             if (stream.size() > finished_size) {
-                std::size_t at = finished_size + (std::size_t(in.byte()) << 8 | in.byte()) % (stream.size() - finished_size);
+                std::size_t at =
+                    finished_size + (std::size_t(in.byte()) << 8 | in.byte()) % (stream.size() - finished_size);
                 stream[at] = char(stream[at] ^ (1 << (in.byte() % 8)));
                 tampered = true;
             }
@@ -216,8 +217,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // next), but then the engine itself must ask for input; and such passes can be no
         // more than the socket's reads.
         if (r.bytes == 0) FUZZ_CHECK(!server.has_buffered_input());
-        if (from_socket) ++socket_reads;
-        else if (r.bytes == 0) FUZZ_CHECK(++empty_buffered_passes <= socket_reads);
+        if (from_socket)
+            ++socket_reads;
+        else if (r.bytes == 0)
+            FUZZ_CHECK(++empty_buffered_passes <= socket_reads);
     }
     FUZZ_CHECK(got.size() <= sent.size() && sent.compare(0, got.size(), got) == 0);
     if (!tampered) {

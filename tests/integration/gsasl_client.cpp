@@ -86,7 +86,8 @@ public:
                 return out;
             }
             char chunk[16384];
-            const int n = ssl_ ? SSL_read(ssl_, chunk, sizeof chunk) : static_cast<int>(recv(fd_, chunk, sizeof chunk, 0));
+            const int n =
+                ssl_ ? SSL_read(ssl_, chunk, sizeof chunk) : static_cast<int>(recv(fd_, chunk, sizeof chunk, 0));
             if (n <= 0) die("connection closed waiting for " + pattern + "; got " + buffer_);
             buffer_.append(chunk, static_cast<std::size_t>(n));
         }
@@ -110,8 +111,10 @@ std::string base64(const std::string& raw)
 
 std::string open_stream(Connection& c, const std::string& domain)
 {
-    c.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
-           "to='" + domain + "' version='1.0'>");
+    c.send(
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "to='" +
+        domain + "' version='1.0'>");
     return c.expect("<stream:features[\\s\\S]*?</stream:features>").str(0);
 }
 
@@ -119,7 +122,8 @@ std::string open_stream(Connection& c, const std::string& domain)
 
 int main(int argc, char** argv)
 {
-    if (argc < 8) die("usage: gsasl_client PORT DOMAIN USER PASSWORD MECHANISM starttls|direct 1.2|1.3 [exporter|no-binding]");
+    if (argc < 8)
+        die("usage: gsasl_client PORT DOMAIN USER PASSWORD MECHANISM starttls|direct 1.2|1.3 [exporter|no-binding]");
     const int port = std::atoi(argv[1]);
     const std::string domain = argv[2], user = argv[3], password = argv[4], mechanism = argv[5], mode = argv[6],
                       version = argv[7], binding = argc > 8 ? argv[8] : "exporter";
@@ -170,7 +174,8 @@ int main(int argc, char** argv)
     gsasl_done(ctx);
 
     if (open_stream(c, domain).find("<bind") == std::string::npos) die("no resource binding offered");
-    c.send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>gsasl</resource></bind></iq>");
+    c.send(
+        "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>gsasl</resource></bind></iq>");
     std::printf("bound %s\n", c.expect("<jid>([^<]+)</jid>").str(1).c_str());
     return 0;
 }

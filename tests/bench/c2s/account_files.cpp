@@ -27,16 +27,15 @@ std::string to_hex(std::string_view bytes)
 
 void check(const AccountBatch& batch)
 {
-    if (batch.prefix.empty() || !std::all_of(batch.prefix.begin(), batch.prefix.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        }))
+    if (batch.prefix.empty() || !std::all_of(batch.prefix.begin(), batch.prefix.end(),
+                                             [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }))
         throw std::invalid_argument("user prefix must be [a-z0-9]+");
     if (batch.count < 0 || batch.first < 0) throw std::invalid_argument("negative user range");
 }
 
 struct Derived {
     std::string username;
-    std::string salt;   // printable (hex): Prosody keeps the salt as a Lua string
+    std::string salt;  // printable (hex): Prosody keeps the salt as a Lua string
     proto::sasl::ScramCredentials credentials;
 };
 

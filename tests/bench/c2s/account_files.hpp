@@ -10,13 +10,13 @@
 namespace wl::bench {
 
 struct AccountBatch {
-    std::string prefix = "bench";   // [a-z0-9]+, so file names and JIDs need no escaping
+    std::string prefix = "bench";  // [a-z0-9]+, so file names and JIDs need no escaping
     long first = 1;
     long count = 0;
     std::string password;
     int iterations = proto::sasl::default_scram_iterations;
     proto::sasl::ScramHash hash = proto::sasl::ScramHash::sha1;
-    int threads = 2;                // PBKDF2 dominates; spread it over the cores
+    int threads = 2;  // PBKDF2 dominates; spread it over the cores
 };
 
 // Prosody 0.12 mod_auth_internal_hashed with storage "internal": one Lua file per user,

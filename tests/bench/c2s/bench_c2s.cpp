@@ -111,7 +111,8 @@ int main(int argc, char** argv)
             return 0;
         }
         if (mode == "credentials") {
-            Options o(argc, argv, 2, {"count", "password", "prefix", "first", "iterations", "threads", "mechanism"}, {});
+            Options o(argc, argv, 2, {"count", "password", "prefix", "first", "iterations", "threads", "mechanism"},
+                      {});
             write_credentials_tsv(account_batch(o), std::cout);
             return 0;
         }

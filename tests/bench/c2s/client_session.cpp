@@ -55,7 +55,9 @@ xml::Element sasl_element(const char* name, std::string_view payload)
 }  // namespace
 
 ClientSession::ClientSession(asio::io_context& io, const SessionSettings& settings, std::string username)
-    : settings_(settings), username_(std::move(username)), connection_(io)
+    : settings_(settings),
+      username_(std::move(username)),
+      connection_(io)
 {
 }
 
@@ -152,7 +154,8 @@ asio::awaitable<void> ClientSession::authenticate(const xml::Element& features)
     co_await send(auth);
 
     auto challenge = co_await next_stanza();
-    if (!challenge.is("challenge", ns::sasl)) throw SessionError("SASL: expected challenge, got " + describe(challenge));
+    if (!challenge.is("challenge", ns::sasl))
+        throw SessionError("SASL: expected challenge, got " + describe(challenge));
     if (auto failure = scram->receive_server_first(base64_text(challenge, "server-first")))
         throw SessionError("SASL: bad server-first-message");
     co_await send(sasl_element("response", scram->client_final()));
@@ -190,11 +193,14 @@ asio::awaitable<void> ClientSession::bind(const xml::Element& features)
     if (!features.child("bind", ns::bind)) throw SessionError("server offers no resource binding");
     xml::Element iq("iq", std::string(ns::client));
     iq.set_attr("type", "set");
-    iq.add_child("bind", std::string(ns::bind)).add_child("resource", std::string(ns::bind)).add_text(settings_.resource);
+    iq.add_child("bind", std::string(ns::bind))
+        .add_child("resource", std::string(ns::bind))
+        .add_text(settings_.resource);
     co_await iq_round_trip(iq, "bind");
 
     // RFC 3921 session establishment, only for servers that still demand it.
-    if (const auto* session = features.child("session", ns::session); session && !session->child("optional", ns::session)) {
+    if (const auto* session = features.child("session", ns::session);
+        session && !session->child("optional", ns::session)) {
         xml::Element s("iq", std::string(ns::client));
         s.set_attr("type", "set");
         s.add_child("session", std::string(ns::session));

@@ -61,7 +61,7 @@ public:
     const std::string& username() const noexcept { return username_; }
 
 private:
-    asio::awaitable<void> open_stream();                // header out, header + features in
+    asio::awaitable<void> open_stream();  // header out, header + features in
     asio::awaitable<proto::xml::StreamEvent> next_event();
     asio::awaitable<proto::xml::Element> next_stanza();  // throws on stream error or end
     asio::awaitable<void> send(const proto::xml::Element& stanza);

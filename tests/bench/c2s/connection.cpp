@@ -98,7 +98,8 @@ asio::awaitable<std::size_t> Connection::read_some(char* data, std::size_t size)
             std::size_t got = socket_.read_some(asio::buffer(data, size), ec);
             if (!ec) co_return got;
             if (ec == asio::error::eof) co_return 0;
-            if (ec != asio::error::would_block && ec != asio::error::try_again) throw boost::system::system_error(ec, "read");
+            if (ec != asio::error::would_block && ec != asio::error::try_again)
+                throw boost::system::system_error(ec, "read");
             co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, asio::use_awaitable);
         }
     }

@@ -41,10 +41,7 @@ struct Worker {
     std::exception_ptr failure;
 };
 
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double process_cpu_seconds()
 {
@@ -163,7 +160,8 @@ void run_phase(std::vector<std::unique_ptr<Worker>>& workers, const char* name,
 
 int share(int total, std::size_t index, std::size_t parts)
 {
-    return static_cast<int>(total / static_cast<long>(parts) + (static_cast<long>(index) < total % static_cast<long>(parts) ? 1 : 0));
+    return static_cast<int>(total / static_cast<long>(parts) +
+                            (static_cast<long>(index) < total % static_cast<long>(parts) ? 1 : 0));
 }
 
 std::vector<double> gather_samples(std::vector<std::unique_ptr<Worker>>& workers)
@@ -194,7 +192,8 @@ LoadReport run_load(const LoadSettings& settings)
     report.label = settings.label;
     report.users = settings.users;
     report.login_concurrency = settings.login_concurrency;
-    const auto step_timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.step_timeout));
+    const auto step_timeout =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.step_timeout));
 
     const auto thread_count = static_cast<std::size_t>(std::max(1, settings.threads));
     std::vector<std::unique_ptr<Worker>> workers;
@@ -219,22 +218,24 @@ LoadReport run_load(const LoadSettings& settings)
     const auto login_start = Clock::now();
     run_phase(workers, "login", [&](Worker& w) -> asio::awaitable<void> {
         w.sessions.resize(w.user_numbers.size());
-        co_await for_each_concurrently(w, w.user_numbers.size(), share(settings.login_concurrency, w.index, workers.size()),
-            [&](std::size_t i) -> asio::awaitable<void> {
-                auto& s = w.sessions[i];
-                s = std::make_unique<ClientSession>(w.io, settings.session,
-                                                    settings.user_prefix + std::to_string(w.user_numbers[i]));
-                const auto start = Clock::now();
-                s->set_deadline(start + step_timeout);
-                try {
-                    co_await s->login();
-                    s->set_deadline(Clock::time_point::max());
-                    w.samples.push_back(seconds_since(start) * 1e3);
-                    ++w.count;
-                } catch (const std::exception& e) {
-                    record_failure(w, s, "login", e);
-                }
-            });
+        co_await for_each_concurrently(w, w.user_numbers.size(),
+                                       share(settings.login_concurrency, w.index, workers.size()),
+                                       [&](std::size_t i) -> asio::awaitable<void> {
+                                           auto& s = w.sessions[i];
+                                           s = std::make_unique<ClientSession>(w.io, settings.session,
+                                                                               settings.user_prefix +
+                                                                                   std::to_string(w.user_numbers[i]));
+                                           const auto start = Clock::now();
+                                           s->set_deadline(start + step_timeout);
+                                           try {
+                                               co_await s->login();
+                                               s->set_deadline(Clock::time_point::max());
+                                               w.samples.push_back(seconds_since(start) * 1e3);
+                                               ++w.count;
+                                           } catch (const std::exception& e) {
+                                               record_failure(w, s, "login", e);
+                                           }
+                                       });
     });
     report.login_seconds = seconds_since(login_start);
     report.logins_ok = gather_count(workers);
@@ -257,18 +258,18 @@ LoadReport run_load(const LoadSettings& settings)
     // Held: a session counts only if it still answers a ping.
     run_phase(workers, "held check", [&](Worker& w) -> asio::awaitable<void> {
         co_await for_each_concurrently(w, w.sessions.size(), share(settings.login_concurrency, w.index, workers.size()),
-            [&](std::size_t i) -> asio::awaitable<void> {
-                auto& s = w.sessions[i];
-                if (!s) co_return;
-                s->set_deadline(Clock::now() + step_timeout);
-                try {
-                    co_await s->ping();
-                    s->set_deadline(Clock::time_point::max());
-                    ++w.count;
-                } catch (const std::exception& e) {
-                    record_failure(w, s, "held check", e);
-                }
-            });
+                                       [&](std::size_t i) -> asio::awaitable<void> {
+                                           auto& s = w.sessions[i];
+                                           if (!s) co_return;
+                                           s->set_deadline(Clock::now() + step_timeout);
+                                           try {
+                                               co_await s->ping();
+                                               s->set_deadline(Clock::time_point::max());
+                                               ++w.count;
+                                           } catch (const std::exception& e) {
+                                               record_failure(w, s, "held check", e);
+                                           }
+                                       });
     });
     report.held = gather_count(workers);
 
@@ -277,28 +278,29 @@ LoadReport run_load(const LoadSettings& settings)
     report.ping_concurrency = static_cast<int>(std::min<long>(settings.ping_concurrency, live));
     const double server_cpu_2 = server_cpu();
     const auto ping_start = Clock::now();
-    const auto ping_end = ping_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.ping_seconds));
+    const auto ping_end =
+        ping_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.ping_seconds));
     run_phase(workers, "ping", [&](Worker& w) -> asio::awaitable<void> {
         std::vector<std::size_t> pingers;
         const auto wanted = static_cast<std::size_t>(share(report.ping_concurrency, w.index, workers.size()));
         for (std::size_t i = 0; i < w.sessions.size() && pingers.size() < wanted; ++i)
             if (w.sessions[i]) pingers.push_back(i);
         co_await for_each_concurrently(w, pingers.size(), static_cast<int>(pingers.size()),
-            [&](std::size_t k) -> asio::awaitable<void> {
-                auto& s = w.sessions[pingers[k]];
-                while (s && Clock::now() < ping_end) {
-                    const auto start = Clock::now();
-                    s->set_deadline(start + step_timeout);
-                    try {
-                        co_await s->ping();
-                        w.samples.push_back(seconds_since(start) * 1e6);
-                        ++w.count;
-                    } catch (const std::exception& e) {
-                        record_failure(w, s, "ping", e);
-                    }
-                }
-                if (s) s->set_deadline(Clock::time_point::max());
-            });
+                                       [&](std::size_t k) -> asio::awaitable<void> {
+                                           auto& s = w.sessions[pingers[k]];
+                                           while (s && Clock::now() < ping_end) {
+                                               const auto start = Clock::now();
+                                               s->set_deadline(start + step_timeout);
+                                               try {
+                                                   co_await s->ping();
+                                                   w.samples.push_back(seconds_since(start) * 1e6);
+                                                   ++w.count;
+                                               } catch (const std::exception& e) {
+                                                   record_failure(w, s, "ping", e);
+                                               }
+                                           }
+                                           if (s) s->set_deadline(Clock::time_point::max());
+                                       });
     });
     report.ping_seconds = seconds_since(ping_start);
     report.pings = gather_count(workers);
@@ -338,31 +340,36 @@ void print_report(const LoadReport& r, std::ostream& out)
         out << line << '\n';
     };
     emit("== %s: %ld users", r.label.c_str(), r.users);
-    emit("logins        %ld ok in %.2f s at concurrency %d: %.1f logins/s (p50 %.1f ms, p99 %.1f ms)",
-         r.logins_ok, r.login_seconds, r.login_concurrency, r.logins_per_second(), r.login_p50_ms, r.login_p99_ms);
+    emit("logins        %ld ok in %.2f s at concurrency %d: %.1f logins/s (p50 %.1f ms, p99 %.1f ms)", r.logins_ok,
+         r.login_seconds, r.login_concurrency, r.logins_per_second(), r.login_p50_ms, r.login_p99_ms);
     emit("cpu/login     server %.2f ms, client %.2f ms", r.server_cpu_per_login_ms, r.client_cpu_per_login_ms);
     emit("held          %ld sessions answered a ping after the idle period", r.held);
     emit("server RSS    %ld KiB before, %ld KiB idle with sessions: %.1f KiB per session", r.server_rss_before_kib,
          r.server_rss_idle_kib, r.server_rss_per_session_kib());
     emit("client RSS    %ld KiB before, %ld KiB with sessions: %.1f KiB per session", r.client_rss_before_kib,
          r.client_rss_kib,
-         r.logins_ok > 0 ? static_cast<double>(r.client_rss_kib - r.client_rss_before_kib) / static_cast<double>(r.logins_ok) : 0.0);
-    emit("pings         %ld in %.2f s at concurrency %d: %.0f pings/s (p50 %.0f us, p99 %.0f us), server cpu %.1f us/ping",
-         r.pings, r.ping_seconds, r.ping_concurrency, r.pings_per_second(), r.ping_p50_us, r.ping_p99_us,
-         r.server_cpu_per_ping_us);
+         r.logins_ok > 0
+             ? static_cast<double>(r.client_rss_kib - r.client_rss_before_kib) / static_cast<double>(r.logins_ok)
+             : 0.0);
+    emit(
+        "pings         %ld in %.2f s at concurrency %d: %.0f pings/s (p50 %.0f us, p99 %.0f us), server cpu %.1f "
+        "us/ping",
+        r.pings, r.ping_seconds, r.ping_concurrency, r.pings_per_second(), r.ping_p50_us, r.ping_p99_us,
+        r.server_cpu_per_ping_us);
     long failures = 0;
     for (const auto& [what, n] : r.errors) {
         emit("error         %ld x %s", n, what.c_str());
         failures += n;
     }
-    emit("RESULT label=%s users=%ld logins_ok=%ld login_s=%.3f logins_per_s=%.1f login_p50_ms=%.2f login_p99_ms=%.2f "
-         "server_cpu_ms_per_login=%.3f client_cpu_ms_per_login=%.3f held=%ld rss_before_kib=%ld rss_idle_kib=%ld "
-         "rss_kib_per_session=%.2f pings=%ld pings_per_s=%.1f ping_p50_us=%.0f ping_p99_us=%.0f "
-         "server_cpu_us_per_ping=%.2f ping_concurrency=%d failures=%ld",
-         r.label.c_str(), r.users, r.logins_ok, r.login_seconds, r.logins_per_second(), r.login_p50_ms, r.login_p99_ms,
-         r.server_cpu_per_login_ms, r.client_cpu_per_login_ms, r.held, r.server_rss_before_kib, r.server_rss_idle_kib,
-         r.server_rss_per_session_kib(), r.pings, r.pings_per_second(), r.ping_p50_us, r.ping_p99_us,
-         r.server_cpu_per_ping_us, r.ping_concurrency, failures);
+    emit(
+        "RESULT label=%s users=%ld logins_ok=%ld login_s=%.3f logins_per_s=%.1f login_p50_ms=%.2f login_p99_ms=%.2f "
+        "server_cpu_ms_per_login=%.3f client_cpu_ms_per_login=%.3f held=%ld rss_before_kib=%ld rss_idle_kib=%ld "
+        "rss_kib_per_session=%.2f pings=%ld pings_per_s=%.1f ping_p50_us=%.0f ping_p99_us=%.0f "
+        "server_cpu_us_per_ping=%.2f ping_concurrency=%d failures=%ld",
+        r.label.c_str(), r.users, r.logins_ok, r.login_seconds, r.logins_per_second(), r.login_p50_ms, r.login_p99_ms,
+        r.server_cpu_per_login_ms, r.client_cpu_per_login_ms, r.held, r.server_rss_before_kib, r.server_rss_idle_kib,
+        r.server_rss_per_session_kib(), r.pings, r.pings_per_second(), r.ping_p50_us, r.ping_p99_us,
+        r.server_cpu_per_ping_us, r.ping_concurrency, failures);
 }
 
 }  // namespace wl::bench

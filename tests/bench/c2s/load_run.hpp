@@ -13,17 +13,17 @@ namespace wl::bench {
 
 struct LoadSettings {
     SessionSettings session;
-    std::string label = "server";      // name in the report
-    std::string user_prefix = "bench"; // users are user_prefix + number
+    std::string label = "server";       // name in the report
+    std::string user_prefix = "bench";  // users are user_prefix + number
     long first_user = 1;
     long users = 100;
     int login_concurrency = 50;
     int ping_concurrency = 50;
     double ping_seconds = 10;
-    double hold_seconds = 5;           // idle time between the last login and the RSS reading
-    double step_timeout = 60;          // one login, one ping, one close
+    double hold_seconds = 5;   // idle time between the last login and the RSS reading
+    double step_timeout = 60;  // one login, one ping, one close
     int threads = 1;
-    int server_pid = 0;                // 0: no server memory or CPU figures
+    int server_pid = 0;  // 0: no server memory or CPU figures
 };
 
 struct LoadReport {

@@ -19,39 +19,45 @@ namespace {
 
 // The shapes of XEP-0130's IQs and messages (§3-§6), with ids and values that vary so that no
 // two stanzas are byte-identical.
-std::string stanza(std::size_t i) {
+std::string stanza(std::size_t i)
+{
     const std::string n = std::to_string(i);
     switch (i % 6) {
     case 0:
-        return "<iq type='set' from='user@service-provider.com/resource' to='waitlist.service-provider.com' id='wl" + n +
-               "'><query xmlns='http://jabber.org/protocol/waitinglist'><item><uri scheme='tel'>+1303555" +
+        return "<iq type='set' from='user@service-provider.com/resource' to='waitlist.service-provider.com' id='wl" +
+               n + "'><query xmlns='http://jabber.org/protocol/waitinglist'><item><uri scheme='tel'>+1303555" +
                std::to_string(1000 + i % 9000) + "</uri><name>contact-" + n +
                "</name></item><item><uri scheme='mailto'>c" + n +
                "@example.com</uri><name>Jos\xC3\xA9 &amp; friends</name></item></query></iq>";
     case 1:
-        return "<iq type='result' from='waitlist.service-provider.com' to='user@service-provider.com/resource' id='wl" + n +
-               "'><query xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n +
+        return "<iq type='result' from='waitlist.service-provider.com' to='user@service-provider.com/resource' id='wl" +
+               n + "'><query xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n +
                "' jid='contact@service-provider.com' type='add'><uri scheme='tel'>+13035551212</uri>"
                "<name>contact-name</name></item></query></iq>";
     case 2:
         return "<message from='waitlist.service-provider.com' to='user@service-provider.com' id='push" + n +
-               "'><waitlist xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n +
-               "' jid='contact" + n + "@service-provider.com' type='add'><uri scheme='mailto'>contact" + n +
+               "'><waitlist xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n + "' jid='contact" + n +
+               "@service-provider.com' type='add'><uri scheme='mailto'>contact" + n +
                "@service-provider.com</uri><name>contact-name</name></item></waitlist></message>";
     case 3:
-        return "<iq type='result' from='waitlist.service-provider.com' to='user@service-provider.com/resource' id='disco" + n +
-               "'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='directory' type='waitinglist'/>"
+        return "<iq type='result' from='waitlist.service-provider.com' to='user@service-provider.com/resource' "
+               "id='disco" +
+               n +
+               "'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='directory' "
+               "type='waitinglist'/>"
                "<feature var='http://jabber.org/protocol/waitinglist'/>"
                "<feature var='http://jabber.org/protocol/waitinglist/schemes/mailto'/>"
                "<feature var='http://jabber.org/protocol/waitinglist/schemes/tel'/></query></iq>";
     case 4:
-        return "<iq type='error' from='waitlist.service-provider.com' to='user@service-provider.com/resource' id='wl" + n +
+        return "<iq type='error' from='waitlist.service-provider.com' to='user@service-provider.com/resource' id='wl" +
+               n +
                "'><query xmlns='http://jabber.org/protocol/waitinglist'><item><uri scheme='tel'>+1234563033083283</uri>"
                "<name>contact-name</name></item></query><error code='406' type='modify'>"
                "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>";
     default:
-        return "<iq type='set' from='user@service-provider.com/resource' to='waitlist.service-provider.com' id='rm" + n +
-               "'><query xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n + "'><remove/></item></query></iq>\n";
+        return "<iq type='set' from='user@service-provider.com/resource' to='waitlist.service-provider.com' id='rm" +
+               n + "'><query xmlns='http://jabber.org/protocol/waitinglist'><item id='" + n +
+               "'><remove/></item></query></iq>\n";
     }
 }
 
@@ -60,10 +66,12 @@ struct Stream {
     std::size_t stanzas = 0;
 };
 
-Stream make_stream(std::size_t megabytes) {
+Stream make_stream(std::size_t megabytes)
+{
     Stream s;
-    s.bytes = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-              "xmlns:stream='http://etherx.jabber.org/streams' to='service-provider.com' version='1.0'>";
+    s.bytes =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' to='service-provider.com' version='1.0'>";
     const std::size_t target = megabytes << 20;
     s.bytes.reserve(target + 4096);
     while (s.bytes.size() < target) s.bytes += stanza(s.stanzas++);
@@ -71,11 +79,13 @@ Stream make_stream(std::size_t megabytes) {
     return s;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
+double seconds_since(std::chrono::steady_clock::time_point t0)
+{
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-[[gnu::noinline]] std::size_t run_stream_parser(std::string_view bytes, std::size_t chunk) {
+[[gnu::noinline]] std::size_t run_stream_parser(std::string_view bytes, std::size_t chunk)
+{
     StreamParser parser(ParserLimits{1u << 20, 32, 64});
     std::size_t stanzas = 0;
     for (std::size_t at = 0; at < bytes.size(); at += chunk) {
@@ -90,12 +100,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // The same expat configuration (namespaces resolved, UTF-8) with handlers that do nothing.
-[[gnu::noinline]] std::size_t run_raw_expat(std::string_view bytes, std::size_t chunk) {
+[[gnu::noinline]] std::size_t run_raw_expat(std::string_view bytes, std::size_t chunk)
+{
     XML_Parser p = XML_ParserCreateNS("UTF-8", '\x01');
     std::size_t ends = 0;
     XML_SetUserData(p, &ends);
     XML_SetElementHandler(
-        p, [](void*, const XML_Char*, const XML_Char**) {}, [](void* ud, const XML_Char*) { ++*static_cast<std::size_t*>(ud); });
+        p, [](void*, const XML_Char*, const XML_Char**) {},
+        [](void* ud, const XML_Char*) { ++*static_cast<std::size_t*>(ud); });
     XML_SetCharacterDataHandler(p, [](void*, const XML_Char*, int) {});
     for (std::size_t at = 0; at < bytes.size(); at += chunk) {
         const std::size_t n = std::min(chunk, bytes.size() - at);
@@ -110,7 +122,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // A long start tag trickled in one byte per read: the shape of a slow-drip attack. Expat
 // alone (reparse deferral off, as a chat stream needs) rescans the open tag on every byte.
-double trickle_seconds(std::size_t tag_bytes, bool through_stream_parser) {
+double trickle_seconds(std::size_t tag_bytes, bool through_stream_parser)
+{
     const std::string header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
     const std::string body = "<message to='" + std::string(tag_bytes, 'a') + "'/>";
     const auto t0 = std::chrono::steady_clock::now();
@@ -135,7 +148,8 @@ double trickle_seconds(std::size_t tag_bytes, bool through_stream_parser) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     const std::size_t megabytes = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 50;
     const std::size_t chunk = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 16384;
     const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;

@@ -40,7 +40,8 @@ HttpAnswer post_json(const std::string& host, unsigned short port, const std::st
         asio::ip::tcp::socket socket(io);
         socket.connect({asio::ip::make_address(host), port});
         socket.set_option(asio::ip::tcp::no_delay(true));
-        std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + bearer_token +
+        std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " +
+                              bearer_token +
                               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(json.size()) +
                               "\r\nConnection: close\r\n\r\n" + json;
         asio::write(socket, asio::buffer(request));

@@ -7,7 +7,7 @@
 namespace wl::bench {
 
 struct HttpAnswer {
-    int status = 0;    // 0: no answer (connection failed); see error
+    int status = 0;  // 0: no answer (connection failed); see error
     std::string body;
     std::string error;
 };

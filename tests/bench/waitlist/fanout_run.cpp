@@ -51,7 +51,8 @@ FanoutReport run_fanout(const FanoutSettings& settings)
 
             // Let the server finish the initial presences (and their login hooks) first.
             asio::steady_timer settle(io);
-            settle.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.settle_seconds)));
+            settle.expires_after(
+                std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.settle_seconds)));
             co_await settle.async_wait(asio::use_awaitable);
 
             const long expected = pool.live();
@@ -83,8 +84,9 @@ FanoutReport run_fanout(const FanoutSettings& settings)
             }
 
             sent = Clock::now();
-            const std::string body = "{\"jid\":" + json_string(settings.contact) + ",\"password\":" +
-                                     json_string(settings.contact_password) + ",\"uris\":[" + json_string(settings.uri) + "]}";
+            const std::string body = "{\"jid\":" + json_string(settings.contact) +
+                                     ",\"password\":" + json_string(settings.contact_password) + ",\"uris\":[" +
+                                     json_string(settings.uri) + "]}";
             registrar = std::thread([&, body] {
                 auto answer = post_json(settings.http_host, settings.http_port, "/v1/accounts", settings.token, body);
                 const double took = seconds_between(sent, Clock::now());
@@ -92,7 +94,8 @@ FanoutReport run_fanout(const FanoutSettings& settings)
                     report.http_status = answer.status;
                     report.http_seconds = took;
                     if (answer.status == 201) return;
-                    ++report.errors["registration: HTTP " + std::to_string(answer.status) + " " + answer.error + answer.body];
+                    ++report.errors["registration: HTTP " + std::to_string(answer.status) + " " + answer.error +
+                                    answer.body];
                     // No push will come: let the watchdog end the wait now.
                     for (auto& s : pool.sessions())
                         if (s) s->set_deadline(Clock::now());
@@ -124,13 +127,15 @@ FanoutReport run_fanout(const FanoutSettings& settings)
 void print_fanout(const FanoutReport& r, std::ostream& out)
 {
     char line[512];
-    std::snprintf(line, sizeof line, "fan-out: %ld users, %ld logged in (%.1f s); %ld pushes read; first %.3f s, "
+    std::snprintf(line, sizeof line,
+                  "fan-out: %ld users, %ld logged in (%.1f s); %ld pushes read; first %.3f s, "
                   "median %.3f s, last %.3f s after the registration was sent; registration answered %d in %.3f s",
                   r.users, r.logged_in, r.login_seconds, r.received, r.first_push_seconds, r.p50_push_seconds,
                   r.last_push_seconds, r.http_status, r.http_seconds);
     out << line << '\n';
     for (const auto& [what, n] : r.errors) out << "error " << n << " x " << what << '\n';
-    std::snprintf(line, sizeof line, "RESULT mode=fanout users=%ld logged_in=%ld login_s=%.2f received=%ld "
+    std::snprintf(line, sizeof line,
+                  "RESULT mode=fanout users=%ld logged_in=%ld login_s=%.2f received=%ld "
                   "first_push_s=%.4f p50_push_s=%.4f last_push_s=%.4f http_status=%d http_s=%.4f failures=%ld",
                   r.users, r.logged_in, r.login_seconds, r.received, r.first_push_seconds, r.p50_push_seconds,
                   r.last_push_seconds, r.http_status, r.http_seconds, r.failures);

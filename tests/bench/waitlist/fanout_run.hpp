@@ -13,15 +13,15 @@ namespace wl::bench {
 
 struct FanoutSettings {
     PoolSettings pool;
-    std::string service;           // the waiting list service's JID (the pushes' sender)
-    std::string contact;           // the JID the registration creates
+    std::string service;  // the waiting list service's JID (the pushes' sender)
+    std::string contact;  // the JID the registration creates
     std::string contact_password;
-    std::string uri;               // the contact's URI every user waits for (canonical)
+    std::string uri;  // the contact's URI every user waits for (canonical)
     std::string http_host = "127.0.0.1";
     unsigned short http_port = 0;
     std::string token;
-    double settle_seconds = 1;     // after the logins, before the registration
-    double push_timeout = 600;     // for the last push
+    double settle_seconds = 1;  // after the logins, before the registration
+    double push_timeout = 600;  // for the last push
 };
 
 struct FanoutReport {
@@ -32,7 +32,7 @@ struct FanoutReport {
     double last_push_seconds = -1;  // registration request sent -> K-th push read
     double p50_push_seconds = -1;
     double first_push_seconds = -1;
-    double http_seconds = -1;       // registration request sent -> its answer read
+    double http_seconds = -1;  // registration request sent -> its answer read
     int http_status = 0;
     long failures = 0;
     std::map<std::string, long> errors;

@@ -13,13 +13,13 @@ namespace wl::bench {
 struct IqLoadSettings {
     PoolSettings pool;
     std::string label = "server";
-    std::string to;                 // empty: no 'to' (the account itself, as a roster get)
-    std::string query_ns;           // <query xmlns=query_ns/>
-    long expect_items = -1;         // -1: any number
-    int concurrency = 50;           // requests in flight; lane j uses users j, j+C, j+2C, ...
+    std::string to;          // empty: no 'to' (the account itself, as a roster get)
+    std::string query_ns;    // <query xmlns=query_ns/>
+    long expect_items = -1;  // -1: any number
+    int concurrency = 50;    // requests in flight; lane j uses users j, j+C, j+2C, ...
     double seconds = 10;
-    double warmup_seconds = 1;      // same load, not counted
-    int server_pid = 0;             // 0: no server CPU figure
+    double warmup_seconds = 1;  // same load, not counted
+    int server_pid = 0;         // 0: no server CPU figure
 };
 
 struct IqLoadReport {
@@ -32,7 +32,7 @@ struct IqLoadReport {
     double server_cpu_us_per_request = -1;
     double client_cpu_us_per_request = -1;
     long items_per_answer = -1;
-    long answer_bytes = -1;          // the serialized <query/> of the first answer
+    long answer_bytes = -1;  // the serialized <query/> of the first answer
     int concurrency = 0;
     long failures = 0;
     std::map<std::string, long> errors;

@@ -53,7 +53,8 @@ SessionPool::SessionPool(asio::io_context& io, const PoolSettings& settings) : i
 
 long SessionPool::live() const
 {
-    return static_cast<long>(std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s != nullptr; }));
+    return static_cast<long>(
+        std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return s != nullptr; }));
 }
 
 long SessionPool::failures() const
@@ -92,22 +93,25 @@ asio::awaitable<long> SessionPool::login_all()
         watching_ = true;
         asio::co_spawn(io_, watchdog(), asio::detached);
     }
-    const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings_.step_timeout));
+    const auto timeout =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings_.step_timeout));
     long ok = 0;
     co_await for_each_concurrently(io_, sessions_.size(), static_cast<std::size_t>(settings_.login_concurrency),
-        [&](std::size_t i) -> asio::awaitable<void> {
-            auto& s = sessions_[i];
-            s = std::make_unique<ClientSession>(io_, settings_.session,
-                                                settings_.prefix + std::to_string(settings_.first + static_cast<long>(i)));
-            s->set_deadline(Clock::now() + timeout);
-            try {
-                co_await s->login();
-                s->set_deadline(Clock::time_point::max());
-                ++ok;
-            } catch (const std::exception& e) {
-                fail(s, "login", e.what());
-            }
-        });
+                                   [&](std::size_t i) -> asio::awaitable<void> {
+                                       auto& s = sessions_[i];
+                                       s = std::make_unique<ClientSession>(io_, settings_.session,
+                                                                           settings_.prefix +
+                                                                               std::to_string(settings_.first +
+                                                                                              static_cast<long>(i)));
+                                       s->set_deadline(Clock::now() + timeout);
+                                       try {
+                                           co_await s->login();
+                                           s->set_deadline(Clock::time_point::max());
+                                           ++ok;
+                                       } catch (const std::exception& e) {
+                                           fail(s, "login", e.what());
+                                       }
+                                   });
     co_return ok;
 }
 

@@ -30,8 +30,9 @@ constexpr const char* usage = R"(usage:
 Exit status 1 if any user failed a step.
 )";
 
-const std::set<std::string> common = {"host", "port", "domain", "users", "password", "prefix", "first",
-                                      "login-concurrency", "timeout"};
+const std::set<std::string> common = {"host",     "port",   "domain", "users",
+                                      "password", "prefix", "first",  "login-concurrency",
+                                      "timeout"};
 
 std::set<std::string> with(std::set<std::string> more)
 {
@@ -60,7 +61,8 @@ PoolSettings pool_settings(const Options& o, SSL_CTX* tls, bool presence)
 
 int fanout(int argc, char** argv)
 {
-    Options o(argc, argv, 2, with({"http-port", "token", "contact", "uri", "service", "settle-seconds", "push-timeout"}), {});
+    Options o(argc, argv, 2,
+              with({"http-port", "token", "contact", "uri", "service", "settle-seconds", "push-timeout"}), {});
     auto tls = make_client_tls_context();
     FanoutSettings s;
     s.pool = pool_settings(o, tls.get(), true);
@@ -80,7 +82,9 @@ int fanout(int argc, char** argv)
 int iq(int argc, char** argv)
 {
     Options o(argc, argv, 2,
-              with({"query-ns", "to", "expect-items", "concurrency", "seconds", "warmup-seconds", "server-pid", "label"}), {});
+              with({"query-ns", "to", "expect-items", "concurrency", "seconds", "warmup-seconds", "server-pid",
+                    "label"}),
+              {});
     auto tls = make_client_tls_context();
     IqLoadSettings s;
     s.pool = pool_settings(o, tls.get(), false);

@@ -215,7 +215,8 @@ TEST_CASE("an upgrade request reaches the registered handler with the stream; el
 {
     std::promise<std::string> got;
     Running r({}, [&got](HttpServer& h) {
-        h.set_upgrade_handler("/xmpp-websocket", [&got](boost::beast::tcp_stream stream, Request req, std::string leftover) {
+        h.set_upgrade_handler("/xmpp-websocket", [&got](boost::beast::tcp_stream stream, Request req,
+                                                        std::string leftover) {
             std::string hello = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
             asio::write(stream.socket(), asio::buffer(hello));
             got.set_value(std::string(req[boost::beast::http::field::sec_websocket_protocol]) + "|" + leftover);

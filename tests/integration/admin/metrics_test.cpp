@@ -88,8 +88,8 @@ TEST_CASE("counters and histograms updated from several threads lose no update")
     CHECK(c.value() == threads * per_thread);
     auto snap = h.snapshot();
     CHECK(snap.count == threads * per_thread);
-    CHECK(snap.cumulative.front() == 0);                    // le 0.001
-    CHECK(snap.cumulative[1] == threads * per_thread);      // le 0.0025
+    CHECK(snap.cumulative.front() == 0);                // le 0.001
+    CHECK(snap.cumulative[1] == threads * per_thread);  // le 0.0025
     CHECK(snap.sum == doctest::Approx(threads * per_thread * 0.002).epsilon(1e-6));
 }
 
@@ -98,8 +98,9 @@ TEST_CASE("the server's metrics are registered once in the process registry")
     auto& m = wl::server::server_metrics();
     m.stanzas_in.inc();
     const std::string text = wl::server::metrics_registry().render();
-    for (const char* name : {"waitlistd_stanzas_in_total", "waitlistd_stanzas_out_total", "waitlistd_pushes_queued_total",
-                             "waitlistd_pushes_delivered_total", "waitlistd_waitlist_iq_duration_seconds"})
+    for (const char* name :
+         {"waitlistd_stanzas_in_total", "waitlistd_stanzas_out_total", "waitlistd_pushes_queued_total",
+          "waitlistd_pushes_delivered_total", "waitlistd_waitlist_iq_duration_seconds"})
         CHECK(text.find(std::string("# TYPE ") + name + " ") != std::string::npos);
     CHECK(&wl::server::server_metrics() == &m);
 }

@@ -30,12 +30,14 @@ namespace ns = wl::proto::ns;
 namespace {
 
 std::mutex out_mutex;
-void say(const std::string& line) {
+void say(const std::string& line)
+{
     std::lock_guard lock(out_mutex);
     std::cout << line << std::endl;
 }
 
-std::string stats_line(const FederationStats& s) {
+std::string stats_line(const FederationStats& s)
+{
     std::ostringstream o;
     o << "STATS streams_in=" << s.streams_in << " streams_out=" << s.streams_out << " stanzas_in=" << s.stanzas_in
       << " stanzas_out=" << s.stanzas_out << " bounced=" << s.bounced << " dialback_ok=" << s.dialback_ok
@@ -46,18 +48,26 @@ std::string stats_line(const FederationStats& s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     FederationConfig cfg;
     std::string domain;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--domain") domain = v;
-        else if (k == "--listen") cfg.listen.push_back(v);
-        else if (k == "--nameserver") cfg.nameserver = v;
-        else if (k == "--cert") cfg.tls_cert_file = v;
-        else if (k == "--key") cfg.tls_key_file = v;
-        else if (k == "--ca") cfg.tls_ca_file = v;
-        else if (k == "--secret") cfg.dialback_secret = v;
+        if (k == "--domain")
+            domain = v;
+        else if (k == "--listen")
+            cfg.listen.push_back(v);
+        else if (k == "--nameserver")
+            cfg.nameserver = v;
+        else if (k == "--cert")
+            cfg.tls_cert_file = v;
+        else if (k == "--key")
+            cfg.tls_key_file = v;
+        else if (k == "--ca")
+            cfg.tls_ca_file = v;
+        else if (k == "--secret")
+            cfg.dialback_secret = v;
         else if (k == "--route") {
             auto eq = v.find('=');
             cfg.routes[v.substr(0, eq)] = v.substr(eq + 1);

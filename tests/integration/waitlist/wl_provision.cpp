@@ -47,8 +47,8 @@ std::vector<storage::ScramCredential> credentials_for(const std::string& passwor
         auto c = proto::sasl::make_scram_credentials(hash, password);
         if (!c) throw std::runtime_error("the password is refused by SASLprep");
         storage::ScramCredential sc;
-        sc.mechanism = hash == proto::sasl::ScramHash::sha1 ? storage::ScramMechanism::sha1
-                                                            : storage::ScramMechanism::sha256;
+        sc.mechanism =
+            hash == proto::sasl::ScramHash::sha1 ? storage::ScramMechanism::sha1 : storage::ScramMechanism::sha256;
         sc.salt = bytes(c->salt);
         sc.iterations = static_cast<std::uint32_t>(c->iterations);
         sc.stored_key = bytes(c->stored_key);
@@ -127,7 +127,8 @@ int run(const std::vector<std::string>& a)
         for (std::size_t i = 4; i < a.size(); ++i) acc.uris.push_back(canonical(a[i]));
         auto r = store->create_account(acc);
         if (r.status != storage::CreateAccountStatus::created) {
-            std::printf("refused: %s\n", r.status == storage::CreateAccountStatus::already_exists ? "exists" : "uri taken");
+            std::printf("refused: %s\n",
+                        r.status == storage::CreateAccountStatus::already_exists ? "exists" : "uri taken");
             return 1;
         }
         std::printf("created %s items_found=%zu\n", a[2].c_str(), r.items_found);

@@ -12,12 +12,14 @@ namespace wl::test {
 
 class CertDir {
 public:
-    CertDir() {
+    CertDir()
+    {
         char tmpl[] = "/tmp/wl-certs.XXXXXX";
         if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;
     }
-    ~CertDir() {
+    ~CertDir()
+    {
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
     }
@@ -29,13 +31,15 @@ public:
     std::string ca() const { return cert("ca"); }
 
     // A certificate for `domain` and *.domain, signed by itself.
-    void self_signed(const std::string& domain) {
+    void self_signed(const std::string& domain)
+    {
         run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=" + domain +
             " -addext subjectAltName=DNS:" + domain + ",DNS:*." + domain + " -keyout " + key(domain) + " -out " +
             cert(domain));
     }
     // The test CA (once), then a certificate for `domain` and *.domain signed by it.
-    void ca_signed(const std::string& domain) {
+    void ca_signed(const std::string& domain)
+    {
         if (!std::filesystem::exists(ca()))
             run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=wl-test-ca"
                 " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout " +
@@ -51,7 +55,8 @@ public:
     }
 
 private:
-    static void run(const std::string& command) {
+    static void run(const std::string& command)
+    {
         if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("failed: " + command);
     }
     std::filesystem::path dir_;

@@ -25,7 +25,8 @@ class Dnsmasq {
 public:
     // records: dnsmasq config lines (host-record=..., srv-host=...).
     explicit Dnsmasq(const std::vector<std::string>& records, unsigned short port = 0)
-        : port_(port ? port : free_port()) {
+        : port_(port ? port : free_port())
+    {
         char tmpl[] = "/tmp/wl-dnsmasq.XXXXXX";
         if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;
@@ -51,7 +52,8 @@ public:
         stop();
         throw std::runtime_error("dnsmasq did not start");
     }
-    ~Dnsmasq() {
+    ~Dnsmasq()
+    {
         stop();
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
@@ -62,7 +64,8 @@ public:
     unsigned short port() const { return port_; }
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
-    void stop() {
+    void stop()
+    {
         if (pid_ > 0) {
             kill(pid_, SIGTERM);
             int status = 0;

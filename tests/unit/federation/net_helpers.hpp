@@ -10,7 +10,8 @@
 namespace wl::test {
 
 // A port that is free for both TCP and UDP on 127.0.0.1 right now (the kernel picks it).
-inline unsigned short free_port() {
+inline unsigned short free_port()
+{
     for (int attempt = 0; attempt < 50; ++attempt) {
         int t = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
@@ -31,7 +32,8 @@ inline unsigned short free_port() {
     throw std::runtime_error("no free port");
 }
 
-inline bool tcp_port_open(unsigned short port) {
+inline bool tcp_port_open(unsigned short port)
+{
     int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;

@@ -14,7 +14,8 @@
 namespace asio = boost::asio;
 using wl::async::await_answer;
 
-TEST_CASE("an answer given from another thread while start still runs resumes the coroutine only after start has returned")
+TEST_CASE(
+    "an answer given from another thread while start still runs resumes the coroutine only after start has returned")
 {
     asio::io_context io;  // one thread: the nested poll below is the only other chance to run
     bool start_returned = false;

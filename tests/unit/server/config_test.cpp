@@ -71,8 +71,9 @@ format = "xml"
 
 TEST_CASE("unknown keys are errors so that typos do not pass silently")
 {
-    auto r = load_config_string("domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\nrequire_tsl = false\n"
-                                "[limit]\nx = 1\n");
+    auto r = load_config_string(
+        "domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\nrequire_tsl = false\n"
+        "[limit]\nx = 1\n");
     CHECK(has_error(r, "c2s.require_tsl: unknown key"));
     CHECK(has_error(r, "limit: unknown key"));
 }
@@ -108,8 +109,9 @@ serves = { tel = ["+33"] }
 
 TEST_CASE("SRV targets are looked up in the hosts file then DNS unless s2s.host_lookup says DNS only")
 {
-    const std::string base = "domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\n"
-                             "[s2s]\nnameserver = \"127.0.0.1:5353\"\n";
+    const std::string base =
+        "domain = \"example.test\"\n[c2s]\nlisten = [\"127.0.0.1:5222\"]\n"
+        "[s2s]\nnameserver = \"127.0.0.1:5353\"\n";
     auto by_default = load_config_string(base, "/etc/wl");
     REQUIRE(by_default.errors.empty());
     CHECK(by_default.config->s2s.hosts_file);
@@ -169,7 +171,8 @@ domain = "not a domain"
 [[partners]]
 domain = "strict.test"
 require_valid_cert = true
-)", "/etc/wl");
+)",
+                                "/etc/wl");
     CHECK(has_error(r, "partners[3].require_valid_cert: needs the service's jid"));
     CHECK(has_error(r, "partners[1].domain: give jid or domain, not both"));
     CHECK(has_error(r, "partners[2].domain: 'not a domain' is not a domain"));
@@ -183,7 +186,8 @@ listen = ["127.0.0.1:5222"]
 reconcile_interval = "0s"
 [[partners]]
 domain = "partner.test"
-)", "/etc/wl");
+)",
+                                 "/etc/wl");
     REQUIRE(ok.config);
     CHECK(ok.config->partners.at(0).key() == "partner.test");
     CHECK(ok.config->waitlist.reconcile_interval.count() == 0);
@@ -222,15 +226,17 @@ serves = { tel = ["+33"] }
 )");
     REQUIRE(r.config);
     const std::string printed = wl::server::print_config(*r.config);
-    for (const char* line : {"push_type = \"normal\"", "partner_timeout = \"10s\"", "retry_period = \"1h\"",
-                             "max_stanza_bytes = 65536", "idle_timeout = \"10m\"", "format = \"text\"",
-                             "require_tls = true", "tls_record_layer = \"own\"", "channel_binding = true", "host_lookup = \"hosts-then-dns\"", "admin_token = \"[redacted]\"", "dialback_secret = \"[redacted]\"",
-                             "dsn = \"host=db user=wl password=[redacted] dbname=wl\"", "[[partners]]",
-                             "\"partner.example\" = \"127.0.0.1:5269\""}) {
+    for (const char* line :
+         {"push_type = \"normal\"", "partner_timeout = \"10s\"", "retry_period = \"1h\"", "max_stanza_bytes = 65536",
+          "idle_timeout = \"10m\"", "format = \"text\"", "require_tls = true", "tls_record_layer = \"own\"",
+          "channel_binding = true", "host_lookup = \"hosts-then-dns\"", "admin_token = \"[redacted]\"",
+          "dialback_secret = \"[redacted]\"", "dsn = \"host=db user=wl password=[redacted] dbname=wl\"", "[[partners]]",
+          "\"partner.example\" = \"127.0.0.1:5269\""}) {
         INFO(line);
         CHECK(printed.find(line) != std::string::npos);
     }
-    for (const char* secret : {"hunter2", "dialback-hush", "token-hush"}) CHECK(printed.find(secret) == std::string::npos);
+    for (const char* secret : {"hunter2", "dialback-hush", "token-hush"})
+        CHECK(printed.find(secret) == std::string::npos);
     auto again = load_config_string(printed);
     INFO(printed);
     REQUIRE(again.errors.empty());

@@ -15,8 +15,7 @@ TEST_CASE("redaction hides tel and mailto URIs, e-mail addresses and phone numbe
 
 TEST_CASE("redaction keeps ordinary text, short numbers and JID-free words")
 {
-    CHECK(redact("stream error policy-violation after 3 attempts") ==
-          "stream error policy-violation after 3 attempts");
+    CHECK(redact("stream error policy-violation after 3 attempts") == "stream error policy-violation after 3 attempts");
     CHECK(redact("port 5222") == "port 5222");
     CHECK(redact("") == "");
 }

@@ -11,8 +11,8 @@ TEST_CASE("a token bucket allows its burst at once and then only its rate")
     TokenBucket bucket(10, 20, t0);
     for (int i = 0; i < 20; ++i) CHECK(bucket.try_take(1, t0));
     CHECK_FALSE(bucket.try_take(1, t0));
-    CHECK_FALSE(bucket.try_take(1, t0 + 50ms));   // half a token
-    CHECK(bucket.try_take(1, t0 + 100ms));        // one token later
+    CHECK_FALSE(bucket.try_take(1, t0 + 50ms));  // half a token
+    CHECK(bucket.try_take(1, t0 + 100ms));       // one token later
     CHECK_FALSE(bucket.try_take(1, t0 + 100ms));
 }
 

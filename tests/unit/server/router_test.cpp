@@ -16,7 +16,11 @@ namespace {
 class RecordingSession : public LocalSession {
 public:
     RecordingSession(std::string jid, bool available = true, int priority = 0)
-        : jid_(*Jid::parse(jid)), available_(available), priority_(priority) {}
+        : jid_(*Jid::parse(jid)),
+          available_(available),
+          priority_(priority)
+    {
+    }
     const Jid& jid() const override { return jid_; }
     bool deliver(std::shared_ptr<const Element> stanza) override
     {
@@ -95,7 +99,8 @@ TEST_CASE_FIXTURE(Fixture, "a message to a full JID reaches that resource even w
     CHECK(high->received.empty());
 }
 
-TEST_CASE_FIXTURE(Fixture, "a chat message to a user without sessions bounces with service-unavailable, a headline does not")
+TEST_CASE_FIXTURE(Fixture,
+                  "a chat message to a user without sessions bounces with service-unavailable, a headline does not")
 {
     auto alice = add("alice@example.test/a");
     router.route(stanza("message", "alice@example.test/a", "bob@example.test", "chat"));
@@ -176,7 +181,8 @@ TEST_CASE_FIXTURE(Fixture, "a service receives every stanza for its domain, what
     CHECK_FALSE(router.is_local_domain("other.test"));
 }
 
-TEST_CASE_FIXTURE(Fixture, "stanzas for other domains bounce with remote-server-not-found until federation handles them")
+TEST_CASE_FIXTURE(Fixture,
+                  "stanzas for other domains bounce with remote-server-not-found until federation handles them")
 {
     auto alice = add("alice@example.test/a");
     router.route(stanza("message", "alice@example.test/a", "juliet@other.test", "chat"));

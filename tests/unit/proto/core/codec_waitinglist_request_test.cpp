@@ -15,7 +15,8 @@ const std::string wl_ns = "http://jabber.org/protocol/waitinglist";
 
 std::variant<WaitlistRequest, StanzaError> read(IqType type, const std::string& root, const std::string& inner)
 {
-    return read_waitlist_request(type, parse_payload("<" + root + " xmlns='" + wl_ns + "'>" + inner + "</" + root + ">"));
+    return read_waitlist_request(type,
+                                 parse_payload("<" + root + " xmlns='" + wl_ns + "'>" + inner + "</" + root + ">"));
 }
 
 WaitlistRequest::Kind kind_of(const std::variant<WaitlistRequest, StanzaError>& r)

@@ -27,7 +27,8 @@ struct Example {
     std::string xml;
 };
 
-std::string read_spec() {
+std::string read_spec()
+{
     const char* path = std::getenv("WL_XEP0130");
     INFO("WL_XEP0130 must name tests/spec/xep-0130.xml (meson test sets it)");
     REQUIRE(path != nullptr);
@@ -38,7 +39,8 @@ std::string read_spec() {
     return ss.str();
 }
 
-std::vector<Example> extract_examples(const std::string& spec) {
+std::vector<Example> extract_examples(const std::string& spec)
+{
     std::vector<Example> out;
     std::size_t pos = 0;
     while ((pos = spec.find("<example", pos)) != std::string::npos) {
@@ -60,7 +62,8 @@ std::vector<Example> extract_examples(const std::string& spec) {
 
 // The XEP's disco and agents answers hold literal "..." lines ("more items here"): text
 // that carries nothing and that no decoder keeps, so it is left out of the comparison.
-xml::Element without_own_text(const xml::Element& el) {
+xml::Element without_own_text(const xml::Element& el)
+{
     xml::Element copy(el.name(), el.ns());
     for (const auto& a : el.attrs()) copy.set_attr(a.name, a.value, a.ns);
     for (const auto& n : el.nodes())
@@ -69,11 +72,11 @@ xml::Element without_own_text(const xml::Element& el) {
 }
 
 struct Tally {
-    int examples = 0, stanzas = 0, waitinglist = 0, disco_info = 0, disco_items = 0, agents = 0,
-        errors = 0;
+    int examples = 0, stanzas = 0, waitinglist = 0, disco_info = 0, disco_items = 0, agents = 0, errors = 0;
 };
 
-void check_payload(const xml::Element& stanza, const xml::Element& p, Tally& t) {
+void check_payload(const xml::Element& stanza, const xml::Element& p, Tally& t)
+{
     CAPTURE(p.name());
     CAPTURE(p.ns());
     if (codec::is_waitinglist(p)) {
@@ -109,7 +112,8 @@ void check_payload(const xml::Element& stanza, const xml::Element& p, Tally& t) 
 
 }  // namespace
 
-TEST_CASE("every one of the 37 examples of XEP-0130 parses and its payloads decode and re-encode to equal trees") {
+TEST_CASE("every one of the 37 examples of XEP-0130 parses and its payloads decode and re-encode to equal trees")
+{
     const auto examples = extract_examples(read_spec());
     CHECK(examples.size() == 37);
 
@@ -134,9 +138,8 @@ TEST_CASE("every one of the 37 examples of XEP-0130 parses and its payloads deco
     CHECK(t.examples == 37);
     // One example ("...Asks for its WaitingList including Newly Discovered JID") holds two stanzas.
     CHECK(t.stanzas == 38);
-    MESSAGE("stanzas " << t.stanzas << ", waitinglist " << t.waitinglist << ", disco#info "
-                       << t.disco_info << ", disco#items " << t.disco_items << ", agents "
-                       << t.agents << ", errors " << t.errors);
+    MESSAGE("stanzas " << t.stanzas << ", waitinglist " << t.waitinglist << ", disco#info " << t.disco_info
+                       << ", disco#items " << t.disco_items << ", agents " << t.agents << ", errors " << t.errors);
     CHECK(t.waitinglist == 23);
     CHECK(t.disco_info == 4);
     CHECK(t.disco_items == 4);
@@ -144,7 +147,8 @@ TEST_CASE("every one of the 37 examples of XEP-0130 parses and its payloads deco
     CHECK(t.errors == 9);
 }
 
-TEST_CASE("each error example of XEP-0130 is what make_error_reply builds from its request") {
+TEST_CASE("each error example of XEP-0130 is what make_error_reply builds from its request")
+{
     const auto examples = extract_examples(read_spec());
     int checked = 0;
     for (const Example& ex : examples) {
@@ -170,11 +174,16 @@ TEST_CASE("each error example of XEP-0130 is what make_error_reply builds from i
 
 namespace {
 
-enum class Mutation { remove_element, duplicate_element, drop_attribute };
+enum class Mutation {
+    remove_element,
+    duplicate_element,
+    drop_attribute
+};
 
 // A copy of `el` with one change at the element reached by `path` (child element indexes).
-xml::Element mutate(const xml::Element& el, const std::vector<std::size_t>& path,
-                    std::size_t depth, Mutation m, std::size_t attr_index) {
+xml::Element mutate(const xml::Element& el, const std::vector<std::size_t>& path, std::size_t depth, Mutation m,
+                    std::size_t attr_index)
+{
     xml::Element copy(el.name(), el.ns());
     const bool here = depth == path.size();
     for (std::size_t i = 0; i < el.attrs().size(); ++i) {
@@ -207,12 +216,13 @@ xml::Element mutate(const xml::Element& el, const std::vector<std::size_t>& path
 struct Target {
     std::vector<std::size_t> path;
     std::size_t attr_count;
-    bool in_error;          // the element is an <error/> or inside one
+    bool in_error;  // the element is an <error/> or inside one
     bool parent_in_error;
 };
 
 void collect_paths(const xml::Element& el, std::vector<std::size_t>& path, bool parent_in_error,
-                   std::vector<Target>& out) {
+                   std::vector<Target>& out)
+{
     const bool in_error = parent_in_error || el.name() == "error";
     out.push_back({path, el.attrs().size(), in_error, parent_in_error});
     std::size_t index = 0;
@@ -226,19 +236,23 @@ void collect_paths(const xml::Element& el, std::vector<std::size_t>& path, bool 
 
 // Whitespace between elements carries nothing; drop it so that removing the last child
 // leaves <query/> rather than <query>\n\n</query>.
-xml::Element without_blank_text(const xml::Element& el) {
+xml::Element without_blank_text(const xml::Element& el)
+{
     xml::Element copy(el.name(), el.ns());
     for (const auto& a : el.attrs()) copy.set_attr(a.name, a.value, a.ns);
     for (const auto& n : el.nodes()) {
-        if (n.is_element()) copy.add_child(without_blank_text(*n.element));
-        else if (n.text.find_first_not_of(" \t\r\n") != std::string::npos) copy.add_text(n.text);
+        if (n.is_element())
+            copy.add_child(without_blank_text(*n.element));
+        else if (n.text.find_first_not_of(" \t\r\n") != std::string::npos)
+            copy.add_text(n.text);
     }
     return copy;
 }
 
 }  // namespace
 
-TEST_CASE("every one-step mutation of the XEP's waitinglist payloads decodes losslessly or fails with a sentence") {
+TEST_CASE("every one-step mutation of the XEP's waitinglist payloads decodes losslessly or fails with a sentence")
+{
     int accepted = 0, refused = 0;
     for (const Example& ex : extract_examples(read_spec())) {
         for (const xml::Element& s : wl::test::parse_stanzas(ex.xml)) {
@@ -251,7 +265,7 @@ TEST_CASE("every one-step mutation of the XEP's waitinglist payloads decodes los
                 for (const Target& t : targets) {
                     // An <error/> is read as a StanzaError value: re-encoding normalises it
                     // (the legacy code is always written), so changes inside it need only decode.
-                    std::vector<std::pair<xml::Element, bool>> variants;   // variant, lossless
+                    std::vector<std::pair<xml::Element, bool>> variants;  // variant, lossless
                     if (!t.path.empty()) {
                         variants.emplace_back(mutate(payload, t.path, 0, Mutation::remove_element, 0),
                                               !t.parent_in_error);
@@ -259,8 +273,7 @@ TEST_CASE("every one-step mutation of the XEP's waitinglist payloads decodes los
                                               !t.parent_in_error);
                     }
                     for (std::size_t a = 0; a < t.attr_count; ++a)
-                        variants.emplace_back(mutate(payload, t.path, 0, Mutation::drop_attribute, a),
-                                              !t.in_error);
+                        variants.emplace_back(mutate(payload, t.path, 0, Mutation::drop_attribute, a), !t.in_error);
                     for (const auto& [v, lossless] : variants) {
                         CAPTURE(xml::serialize(v));
                         const auto d = codec::decode_waitinglist(v);

@@ -10,8 +10,13 @@ TEST_SUITE("base64")
     TEST_CASE("the RFC 4648 test vectors encode and decode both ways")
     {
         const std::pair<const char*, const char*> vectors[] = {
-            {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-            {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+            {"", ""},
+            {"f", "Zg=="},
+            {"fo", "Zm8="},
+            {"foo", "Zm9v"},
+            {"foob", "Zm9vYg=="},
+            {"fooba", "Zm9vYmE="},
+            {"foobar", "Zm9vYmFy"},
         };
         for (const auto& [plain, encoded] : vectors) {
             CHECK(base64_encode(plain) == encoded);
@@ -39,10 +44,10 @@ TEST_SUITE("base64")
         CHECK_FALSE(base64_decode("Zg==="));     // padding long
         CHECK_FALSE(base64_decode("Zh=="));      // unused bits set: not the canonical "Zg=="
         CHECK_FALSE(base64_decode("Zm9=="));     // wrong length
-        CHECK_FALSE(base64_decode("Zm8=Zm8=")); // padding in the middle
+        CHECK_FALSE(base64_decode("Zm8=Zm8="));  // padding in the middle
         CHECK_FALSE(base64_decode("Zm 9v"));     // whitespace
         CHECK_FALSE(base64_decode("Zm9v\n"));
-        CHECK_FALSE(base64_decode("Zm9-"));      // URL-safe alphabet is not base64
+        CHECK_FALSE(base64_decode("Zm9-"));  // URL-safe alphabet is not base64
         CHECK_FALSE(base64_decode("===="));
         CHECK_FALSE(base64_decode("Z==="));
         CHECK_FALSE(base64_decode(std::string_view{"Zm9\0", 4}));

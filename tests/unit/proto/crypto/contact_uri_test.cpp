@@ -74,8 +74,9 @@ TEST_SUITE("contact uri")
     TEST_CASE("formatted numbers equal their E.164 form")
     {
         const std::string e164 = "tel:+13033083282";
-        for (const char* v : {"+1 (303) 308-3282", "303-308-3282", "(303) 308 3282", "303.308.3282", "tel:+1-303-308-3282",
-                              "+13033083282", "tel:+13033083282", "  3033083282\n", "1 303 308 3282"}) {
+        for (const char* v :
+             {"+1 (303) 308-3282", "303-308-3282", "(303) 308 3282", "303.308.3282", "tel:+1-303-308-3282",
+              "+13033083282", "tel:+13033083282", "  3033083282\n", "1 303 308 3282"}) {
             CAPTURE(v);
             CHECK(canonical("tel", v) == e164);
         }
@@ -179,8 +180,12 @@ TEST_SUITE("contact uri")
 
     TEST_CASE("internationalised domains are IDNA-encoded")
     {
-        CHECK(canonical("mailto", "hans@b\xC3\xBC" "cher.example") == "mailto:hans@xn--bcher-kva.example");
-        CHECK(canonical("mailto", "hans@B\xC3\x9C" "CHER.example") == "mailto:hans@xn--bcher-kva.example");
+        CHECK(canonical("mailto",
+                        "hans@b\xC3\xBC"
+                        "cher.example") == "mailto:hans@xn--bcher-kva.example");
+        CHECK(canonical("mailto",
+                        "hans@B\xC3\x9C"
+                        "CHER.example") == "mailto:hans@xn--bcher-kva.example");
         CHECK(canonical("mailto", "hans@xn--bcher-kva.example") == "mailto:hans@xn--bcher-kva.example");
         CHECK(canonical("mailto", "j\xC3\xBCrgen@example.org") == "mailto:j\xC3\xBCrgen@example.org");
     }
@@ -201,7 +206,7 @@ TEST_SUITE("contact uri")
         CHECK_FALSE(is_invalid("mailto", std::string(64, 'a') + "@example.org"));
         CHECK(is_invalid("mailto", std::string(65, 'a') + "@example.org"));
         const std::string label(63, 'd');
-        const std::string domain = label + "." + label + "." + label + ".org";  // 195 bytes
+        const std::string domain = label + "." + label + "." + label + ".org";   // 195 bytes
         CHECK_FALSE(is_invalid("mailto", std::string(58, 'a') + "@" + domain));  // 254
         CHECK(is_invalid("mailto", std::string(59, 'a') + "@" + domain));        // 255
     }
@@ -229,11 +234,17 @@ TEST_SUITE("contact uri")
     {
         const auto tel = parse_contact_uri("tel", "3033083282", us).uri;
         const auto fr = parse_contact_uri("tel", "+33 1 42 68 53 00", us).uri;
-        const auto mail = parse_contact_uri("mailto", "hans@b\xC3\xBC" "cher.example", us).uri;
+        const auto mail = parse_contact_uri("mailto",
+                                            "hans@b\xC3\xBC"
+                                            "cher.example",
+                                            us)
+                              .uri;
         REQUIRE(tel);
         REQUIRE(fr);
         REQUIRE(mail);
-        const std::vector<std::string> serves = {"+1303", "33", "xmpp.org", "B\xC3\x9C" "CHER.example"};
+        const std::vector<std::string> serves = {"+1303", "33", "xmpp.org",
+                                                 "B\xC3\x9C"
+                                                 "CHER.example"};
         CHECK(matches_served(*tel, serves));
         CHECK(matches_served(*fr, serves));
         CHECK(matches_served(*mail, serves));

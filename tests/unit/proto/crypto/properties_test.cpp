@@ -39,7 +39,8 @@ TEST_SUITE("properties")
         std::mt19937 rng(5802);
         int accepted = 0;
         for (int i = 0; i < 20000; ++i) {
-            const std::string text = random_from(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", 12);
+            const std::string text =
+                random_from(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", 12);
             if (const auto bytes = base64_decode(text)) {
                 ++accepted;
                 CHECK(base64_encode(*bytes) == text);

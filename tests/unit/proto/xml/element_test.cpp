@@ -9,7 +9,8 @@ constexpr const char* client = "jabber:client";
 constexpr const char* wl_ns = "http://jabber.org/protocol/waitinglist";
 }  // namespace
 
-TEST_CASE("attributes are found by name and namespace, replaced and removed") {
+TEST_CASE("attributes are found by name and namespace, replaced and removed")
+{
     Element e("iq", client);
     e.set_attr("type", "get").set_attr("id", "a1").set_attr("lang", "en", "http://www.w3.org/XML/1998/namespace");
     REQUIRE(e.attr("type"));
@@ -25,7 +26,8 @@ TEST_CASE("attributes are found by name and namespace, replaced and removed") {
     CHECK(e.attrs().size() == 2);
 }
 
-TEST_CASE("children are found by name and namespace, an empty name matching any") {
+TEST_CASE("children are found by name and namespace, an empty name matching any")
+{
     Element iq("iq", client);
     Element& q = iq.add_child("query", wl_ns);
     q.add_child("item", wl_ns).set_attr("id", "1");
@@ -43,7 +45,8 @@ TEST_CASE("children are found by name and namespace, an empty name matching any"
     CHECK(q.first_child_element()->name() == "other");
 }
 
-TEST_CASE("text runs merge and text() joins only direct text") {
+TEST_CASE("text runs merge and text() joins only direct text")
+{
     Element body("body", client);
     body.add_text("hello ").add_text("world");
     CHECK(body.nodes().size() == 1);
@@ -61,7 +64,8 @@ TEST_CASE("text runs merge and text() joins only direct text") {
     CHECK(msg.text() == "ac");
 }
 
-TEST_CASE("a copy is deep and equal, and changing it leaves the original alone") {
+TEST_CASE("a copy is deep and equal, and changing it leaves the original alone")
+{
     Element iq("iq", client);
     iq.set_attr("id", "x");
     iq.add_child("query", wl_ns).add_child("item", wl_ns).add_text("t");
@@ -75,7 +79,8 @@ TEST_CASE("a copy is deep and equal, and changing it leaves the original alone")
     CHECK(assigned == iq);
 }
 
-TEST_CASE("equality compares attributes as a set and ignores whitespace between elements") {
+TEST_CASE("equality compares attributes as a set and ignores whitespace between elements")
+{
     Element a("item", wl_ns);
     a.set_attr("id", "1").set_attr("jid", "j@x");
     Element b("item", wl_ns);

@@ -15,7 +15,8 @@ struct Outcome {
 };
 
 // Feeds input in pieces of at most `piece` bytes (0: all at once), draining events as it goes.
-inline Outcome feed_in_pieces(StreamParser& parser, std::string_view input, std::size_t piece = 0) {
+inline Outcome feed_in_pieces(StreamParser& parser, std::string_view input, std::size_t piece = 0)
+{
     Outcome out;
     if (piece == 0) piece = input.size() ? input.size() : 1;
     for (std::size_t at = 0; at < input.size() && !out.error; at += piece) {
@@ -26,7 +27,8 @@ inline Outcome feed_in_pieces(StreamParser& parser, std::string_view input, std:
 }
 
 // Feeds input split once at `cut`.
-inline Outcome feed_split(StreamParser& parser, std::string_view input, std::size_t cut) {
+inline Outcome feed_split(StreamParser& parser, std::string_view input, std::size_t cut)
+{
     Outcome out;
     out.error = parser.feed(input.substr(0, cut));
     while (auto ev = parser.next()) out.events.push_back(std::move(*ev));
@@ -37,12 +39,14 @@ inline Outcome feed_split(StreamParser& parser, std::string_view input, std::siz
     return out;
 }
 
-inline Outcome parse(std::string_view input, ParserLimits limits = {}, Framing framing = Framing::stream) {
+inline Outcome parse(std::string_view input, ParserLimits limits = {}, Framing framing = Framing::stream)
+{
     StreamParser parser(limits, framing);
     return feed_in_pieces(parser, input);
 }
 
-inline bool same_events(const std::vector<StreamEvent>& a, const std::vector<StreamEvent>& b) {
+inline bool same_events(const std::vector<StreamEvent>& a, const std::vector<StreamEvent>& b)
+{
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
         if (a[i].kind != b[i].kind || !(a[i].element == b[i].element)) return false;

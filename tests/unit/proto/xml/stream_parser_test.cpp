@@ -15,7 +15,8 @@ namespace {
 
 // A c2s stream with what real clients send: the XML declaration, keepalive whitespace,
 // escaped and CDATA text, multi-byte UTF-8, xml:lang, prefixed payload namespaces.
-const std::string realistic_stream = std::string(client_header) +
+const std::string realistic_stream =
+    std::string(client_header) +
     "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\n"
     "<iq type='set' id='waitinglist1' xml:lang='en'>"
     "<query xmlns='http://jabber.org/protocol/waitinglist'><item>"
@@ -30,7 +31,8 @@ const std::string realistic_stream = std::string(client_header) +
 
 }  // namespace
 
-TEST_CASE("a client stream yields the header, each stanza and the close in order") {
+TEST_CASE("a client stream yields the header, each stanza and the close in order")
+{
     const Outcome out = parse(realistic_stream);
     REQUIRE_FALSE(out.error);
     REQUIRE(out.events.size() == 6);
@@ -71,7 +73,8 @@ TEST_CASE("a client stream yields the header, each stanza and the close in order
     CHECK(out.events[5].kind == StreamEvent::Kind::close);
 }
 
-TEST_CASE("a stream split at every byte position yields the same trees") {
+TEST_CASE("a stream split at every byte position yields the same trees")
+{
     const Outcome whole = parse(realistic_stream);
     REQUIRE_FALSE(whole.error);
     for (std::size_t cut = 0; cut <= realistic_stream.size(); ++cut) {
@@ -83,7 +86,8 @@ TEST_CASE("a stream split at every byte position yields the same trees") {
     }
 }
 
-TEST_CASE("a stream fed one byte at a time yields the same trees, each as soon as it ends") {
+TEST_CASE("a stream fed one byte at a time yields the same trees, each as soon as it ends")
+{
     const Outcome whole = parse(realistic_stream);
     StreamParser parser;
     std::vector<StreamEvent> events;
@@ -98,7 +102,8 @@ TEST_CASE("a stream fed one byte at a time yields the same trees, each as soon a
     CHECK(same_events(events, whole.events));
 }
 
-TEST_CASE("the dialback and stream prefixes resolve on a server stream") {
+TEST_CASE("the dialback and stream prefixes resolve on a server stream")
+{
     const Outcome out = parse(
         "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
         "xmlns:db='jabber:server:dialback' from='a.example' to='b.example' version='1.0'>"
@@ -116,7 +121,8 @@ TEST_CASE("the dialback and stream prefixes resolve on a server stream") {
     CHECK(out.events[3].element.is("message", ns::server));
 }
 
-TEST_CASE("whitespace keepalives between stanzas produce no events and never reach the limit") {
+TEST_CASE("whitespace keepalives between stanzas produce no events and never reach the limit")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = 200;
     StreamParser parser(limits);
@@ -130,17 +136,20 @@ TEST_CASE("whitespace keepalives between stanzas produce no events and never rea
     CHECK(ev->element.is("presence", ns::client));
 }
 
-TEST_CASE("text at the stream level is a bad-format error") {
+TEST_CASE("text at the stream level is a bad-format error")
+{
     const Outcome out = parse(std::string(client_header) + "hello");
     REQUIRE(out.error);
     CHECK(out.error->condition == "bad-format");
 }
 
-TEST_CASE("a restart after STARTTLS needs a new header, with the same limits") {
+TEST_CASE("a restart after STARTTLS needs a new header, with the same limits")
+{
     ParserLimits limits;
     limits.max_depth = 3;
     StreamParser parser(limits);
-    Outcome first = feed_in_pieces(parser, std::string(client_header) + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    Outcome first =
+        feed_in_pieces(parser, std::string(client_header) + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     REQUIRE_FALSE(first.error);
     REQUIRE(first.events.size() == 2);
     parser.reset();
@@ -156,7 +165,8 @@ TEST_CASE("a restart after STARTTLS needs a new header, with the same limits") {
     CHECK(deep.error->condition == "policy-violation");
 }
 
-TEST_CASE("a failed parser stays failed until reset") {
+TEST_CASE("a failed parser stays failed until reset")
+{
     StreamParser parser;
     auto err = parser.feed(std::string(client_header) + "<a></b>");
     REQUIRE(err);
@@ -170,7 +180,8 @@ TEST_CASE("a failed parser stays failed until reset") {
     CHECK_FALSE(parser.feed(client_header));
 }
 
-TEST_CASE("events completed before an error are still delivered") {
+TEST_CASE("events completed before an error are still delivered")
+{
     const Outcome out = parse(std::string(client_header) + "<presence/><!-- c -->");
     REQUIRE(out.error);
     CHECK(out.error->condition == "restricted-xml");
@@ -178,7 +189,8 @@ TEST_CASE("events completed before an error are still delivered") {
     CHECK(out.events[1].element.is("presence", ns::client));
 }
 
-TEST_CASE("a stream root in the wrong namespace or with the wrong name is invalid-namespace") {
+TEST_CASE("a stream root in the wrong namespace or with the wrong name is invalid-namespace")
+{
     auto wrong_ns = parse("<stream:stream xmlns:stream='http://example.com/streams' xmlns='jabber:client'>");
     REQUIRE(wrong_ns.error);
     CHECK(wrong_ns.error->condition == "invalid-namespace");
@@ -191,13 +203,15 @@ TEST_CASE("a stream root in the wrong namespace or with the wrong name is invali
     CHECK(wrong_name.error->condition == "invalid-namespace");
 }
 
-TEST_CASE("an unbound prefix is bad-namespace-prefix") {
+TEST_CASE("an unbound prefix is bad-namespace-prefix")
+{
     auto out = parse(std::string(client_header) + "<foo:iq/>");
     REQUIRE(out.error);
     CHECK(out.error->condition == "bad-namespace-prefix");
 }
 
-TEST_CASE("a billion laughs document is refused at its doctype, before any expansion") {
+TEST_CASE("a billion laughs document is refused at its doctype, before any expansion")
+{
     std::string doc = "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>";
     for (int i = 1; i < 10; ++i) {
         doc += "<!ENTITY lol" + std::to_string(i) + " '";
@@ -214,13 +228,15 @@ TEST_CASE("a billion laughs document is refused at its doctype, before any expan
     }
 }
 
-TEST_CASE("an entity reference without a DTD is refused") {
+TEST_CASE("an entity reference without a DTD is refused")
+{
     auto out = parse(std::string(client_header) + "<message><body>&lol9;</body></message>");
     REQUIRE(out.error);
     CHECK(out.error->condition == "restricted-xml");
 }
 
-TEST_CASE("a DTD, processing instruction or comment is restricted-xml") {
+TEST_CASE("a DTD, processing instruction or comment is restricted-xml")
+{
     const char* cases[] = {
         "<!DOCTYPE stream:stream><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
         "<!DOCTYPE x SYSTEM 'http://example.com/x.dtd'><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
@@ -243,7 +259,8 @@ TEST_CASE("a DTD, processing instruction or comment is restricted-xml") {
     CHECK(comment.error->text.find("comment") != std::string::npos);
 }
 
-TEST_CASE("nesting deeper than max_depth is a policy-violation naming the limit") {
+TEST_CASE("nesting deeper than max_depth is a policy-violation naming the limit")
+{
     std::string open, close;
     for (int i = 0; i < 32; ++i) {
         open += "<a>";
@@ -264,7 +281,8 @@ TEST_CASE("nesting deeper than max_depth is a policy-violation naming the limit"
     CHECK(h.error->condition == "policy-violation");
 }
 
-TEST_CASE("more attributes than max_attributes is a policy-violation naming the limit") {
+TEST_CASE("more attributes than max_attributes is a policy-violation naming the limit")
+{
     auto with_attrs = [](int n) {
         std::string s = std::string(client_header) + "<message";
         for (int i = 0; i < n; ++i) s += " a" + std::to_string(i) + "='v'";
@@ -281,7 +299,8 @@ TEST_CASE("more attributes than max_attributes is a policy-violation naming the 
     CHECK_FALSE(parse(decls + "/>").error);
 }
 
-TEST_CASE("a stanza over max_stanza_bytes is a policy-violation, however it is fed") {
+TEST_CASE("a stanza over max_stanza_bytes is a policy-violation, however it is fed")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = 1000;
     const std::string fits = "<message><body>" + std::string(1000 - 32, 'x') + "</body></message>";
@@ -311,15 +330,19 @@ TEST_CASE("a stanza over max_stanza_bytes is a policy-violation, however it is f
     CHECK(parser.current_stanza_bytes() == 1001);
 }
 
-TEST_CASE("the stream header itself is bounded by max_stanza_bytes") {
+TEST_CASE("the stream header itself is bounded by max_stanza_bytes")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = 200;
-    auto out = parse("<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + std::string(300, 'a') + "'>", limits);
+    auto out =
+        parse("<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + std::string(300, 'a') + "'>",
+              limits);
     REQUIRE(out.error);
     CHECK(out.error->condition == "policy-violation");
 }
 
-TEST_CASE("current_stanza_bytes counts the stanza being parsed") {
+TEST_CASE("current_stanza_bytes counts the stanza being parsed")
+{
     StreamParser parser;
     REQUIRE_FALSE(parser.feed(client_header));
     CHECK(parser.current_stanza_bytes() == 0);
@@ -329,15 +352,15 @@ TEST_CASE("current_stanza_bytes counts the stanza being parsed") {
     CHECK(parser.current_stanza_bytes() == 0);
 }
 
-TEST_CASE("invalid UTF-8 is not-well-formed wherever it appears") {
-    const char* bad[] = {"\xC3\x28", "\xA0", "\xE2\x82", "\xF8\x88\x80\x80\x80", "\xC0\xAF", "\xED\xA0\x80",
-                         "\xEF\xBF\xBF", "\x01"};
+TEST_CASE("invalid UTF-8 is not-well-formed wherever it appears")
+{
+    const char* bad[] = {"\xC3\x28", "\xA0",         "\xE2\x82",     "\xF8\x88\x80\x80\x80",
+                         "\xC0\xAF", "\xED\xA0\x80", "\xEF\xBF\xBF", "\x01"};
     for (const char* b : bad) {
         INFO("bytes " << b);
         for (const std::string& doc :
              {std::string(client_header) + "<message><body>" + b + "</body></message>",
-              std::string(client_header) + "<message to='" + b + "'/>",
-              std::string(client_header) + "<m" + b + "/>"}) {
+              std::string(client_header) + "<message to='" + b + "'/>", std::string(client_header) + "<m" + b + "/>"}) {
             for (std::size_t piece : {std::size_t{0}, std::size_t{1}}) {
                 StreamParser parser;
                 auto out = feed_in_pieces(parser, doc, piece);
@@ -348,7 +371,8 @@ TEST_CASE("invalid UTF-8 is not-well-formed wherever it appears") {
     }
 }
 
-TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding") {
+TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding")
+{
     for (const char* enc : {"ISO-8859-1", "UTF-16", "US-ASCII", "latin1"}) {
         INFO(enc);
         auto out = parse(std::string("<?xml version='1.0' encoding='") + enc +
@@ -356,7 +380,8 @@ TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding") {
         REQUIRE(out.error);
         CHECK(out.error->condition == "unsupported-encoding");
     }
-    auto utf8 = parse("<?xml version='1.0' encoding='utf-8'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>");
+    auto utf8 =
+        parse("<?xml version='1.0' encoding='utf-8'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'>");
     CHECK_FALSE(utf8.error);
     // Expat would switch to UTF-16 on a BOM or a NUL in the first two bytes; we do not.
     auto utf16 = [](std::string_view ascii, bool big_endian) {
@@ -369,8 +394,9 @@ TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding") {
         return out;
     };
     const std::string header16 = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>";
-    for (const std::string& doc : {std::string("\xFF\xFE") + utf16(header16, false), std::string("\xFE\xFF") + utf16(header16, true),
-                                   utf16(header16, false), utf16(header16, true), utf16(" " + header16, false)}) {
+    for (const std::string& doc :
+         {std::string("\xFF\xFE") + utf16(header16, false), std::string("\xFE\xFF") + utf16(header16, true),
+          utf16(header16, false), utf16(header16, true), utf16(" " + header16, false)}) {
         for (std::size_t piece : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
             StreamParser parser;
             auto out = feed_in_pieces(parser, doc, piece);
@@ -390,7 +416,8 @@ TEST_CASE("a non-UTF-8 encoding declaration is unsupported-encoding") {
     CHECK(latin.error->condition == "not-well-formed");
 }
 
-TEST_CASE("websocket framing turns open and close into events and each element into a stanza") {
+TEST_CASE("websocket framing turns open and close into events and each element into a stanza")
+{
     const std::string frames =
         "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>"
         "<iq xmlns='jabber:client' type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>"
@@ -416,7 +443,8 @@ TEST_CASE("websocket framing turns open and close into events and each element i
     }
 }
 
-TEST_CASE("websocket framing applies the same limits and restrictions") {
+TEST_CASE("websocket framing applies the same limits and restrictions")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = 50;
     auto big = parse("<message xmlns='jabber:client'><body>" + std::string(100, 'x') + "</body></message>", limits,
@@ -431,13 +459,14 @@ TEST_CASE("websocket framing applies the same limits and restrictions") {
     REQUIRE(doctype.error);
     // Inside the framing wrapper a doctype is misplaced markup: refused before any entity exists.
     CHECK((doctype.error->condition == "restricted-xml" || doctype.error->condition == "not-well-formed"));
-    auto stray_end = parse("</wl-websocket-frames><open xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>", {},
-                           Framing::websocket);
+    auto stray_end =
+        parse("</wl-websocket-frames><open xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>", {}, Framing::websocket);
     REQUIRE(stray_end.error);
     CHECK(stray_end.error->condition == "not-well-formed");
 }
 
-TEST_CASE("a parsed stanza serialises and parses back to an equal tree") {
+TEST_CASE("a parsed stanza serialises and parses back to an equal tree")
+{
     const Outcome first = parse(realistic_stream);
     REQUIRE_FALSE(first.error);
     WriteContext ctx{"jabber:client", {{"stream", std::string(ns::stream)}}};
@@ -449,7 +478,8 @@ TEST_CASE("a parsed stanza serialises and parses back to an equal tree") {
     CHECK(same_events(first.events, second.events));
 }
 
-TEST_CASE("a comment is refused when it begins, not when it ends") {
+TEST_CASE("a comment is refused when it begins, not when it ends")
+{
     StreamParser parser;
     REQUIRE_FALSE(parser.feed(client_header));
     auto err = parser.feed("<message><!-");
@@ -457,7 +487,8 @@ TEST_CASE("a comment is refused when it begins, not when it ends") {
     CHECK(err->condition == "restricted-xml");
 }
 
-TEST_CASE("an unfinished start tag counts towards the stanza limit while it is held") {
+TEST_CASE("an unfinished start tag counts towards the stanza limit while it is held")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = 300;
     StreamParser parser(limits);
@@ -475,7 +506,8 @@ TEST_CASE("an unfinished start tag counts towards the stanza limit while it is h
 namespace {
 
 // Feeds `input` one byte at a time, trying release_idle() after every byte; counts releases.
-Outcome feed_releasing(StreamParser& parser, std::string_view input, int& releases) {
+Outcome feed_releasing(StreamParser& parser, std::string_view input, int& releases)
+{
     Outcome out;
     for (std::size_t i = 0; i < input.size() && !out.error; ++i) {
         out.error = parser.feed(input.substr(i, 1));
@@ -487,7 +519,8 @@ Outcome feed_releasing(StreamParser& parser, std::string_view input, int& releas
 
 }  // namespace
 
-TEST_CASE("a parser released at every chance between stanzas yields the same trees") {
+TEST_CASE("a parser released at every chance between stanzas yields the same trees")
+{
     const Outcome whole = parse(realistic_stream);
     REQUIRE_FALSE(whole.error);
     StreamParser parser;
@@ -499,7 +532,8 @@ TEST_CASE("a parser released at every chance between stanzas yields the same tre
     CHECK(releases >= 5);
 }
 
-TEST_CASE("a released parser keeps the root's prefixes and the peer's spelling of its end tag") {
+TEST_CASE("a released parser keeps the root's prefixes and the peer's spelling of its end tag")
+{
     const std::string stream =
         "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' "
         "xmlns:db='jabber:server:dialback' from='a.example' to='b.example' version='1.0'>"
@@ -519,7 +553,8 @@ TEST_CASE("a released parser keeps the root's prefixes and the peer's spelling o
     CHECK(released.events[3].kind == StreamEvent::Kind::close);
 }
 
-TEST_CASE("a parser in the middle of a stanza or failed is not released") {
+TEST_CASE("a parser in the middle of a stanza or failed is not released")
+{
     StreamParser parser;
     REQUIRE_FALSE(parser.feed(std::string(client_header) + "<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/>"));
     REQUIRE(parser.next());
@@ -541,7 +576,8 @@ TEST_CASE("a parser in the middle of a stanza or failed is not released") {
     CHECK(failed.failed());
 }
 
-TEST_CASE("limits and error positions count from the stream's start across a release") {
+TEST_CASE("limits and error positions count from the stream's start across a release")
+{
     ParserLimits limits;
     limits.max_stanza_bytes = client_header.size() + 10;  // the header counts too
     StreamParser parser(limits);
@@ -563,7 +599,8 @@ TEST_CASE("limits and error positions count from the stream's start across a rel
     CHECK(err->text == whole.error->text);
 }
 
-TEST_CASE("a WebSocket parser released between messages goes on with the next one") {
+TEST_CASE("a WebSocket parser released between messages goes on with the next one")
+{
     const std::string open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
     const std::string message = "<message xmlns='jabber:client' to='a@b'><body>hi</body></message>";
     const std::string close = "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>";

@@ -6,7 +6,8 @@
 
 using wl::proto::xml::TokenGate;
 
-TEST_CASE("text is released at once and an unfinished tag is held") {
+TEST_CASE("text is released at once and an unfinished tag is held")
+{
     TokenGate g;
     CHECK(g.scan("hello ").ready == 6);
     // Everything from '<' on is held while the tag is open, even past a '>' in a quoted value.
@@ -17,27 +18,31 @@ TEST_CASE("text is released at once and an unfinished tag is held") {
     CHECK(g.scan(">").ready == 1);
 }
 
-TEST_CASE("references are held until their semicolon") {
+TEST_CASE("references are held until their semicolon")
+{
     TokenGate g;
     CHECK(g.scan("a &am").ready == 2);
     CHECK(g.scan("p; b").ready == 4);
 }
 
-TEST_CASE("CDATA content is released as it comes, quotes and all") {
+TEST_CASE("CDATA content is released as it comes, quotes and all")
+{
     TokenGate g;
     CHECK(g.scan("<![CDA").ready == 0);
     CHECK(g.scan("TA[it's").ready == 7);
     CHECK(g.scan("]]>").ready == 3);
-    CHECK(g.scan("<a").ready == 0);   // back in content: a tag is held again
+    CHECK(g.scan("<a").ready == 0);  // back in content: a tag is held again
 }
 
-TEST_CASE("the XML declaration is held until it ends") {
+TEST_CASE("the XML declaration is held until it ends")
+{
     TokenGate g;
     CHECK(g.scan("<?xml version='1.0'?").ready == 0);
     CHECK(g.scan("><").ready == 1);
 }
 
-TEST_CASE("a comment or a DTD is refused as soon as it begins") {
+TEST_CASE("a comment or a DTD is refused as soon as it begins")
+{
     TokenGate g;
     auto c = g.scan("<presence/><!-");
     CHECK(c.ready == 11);
@@ -49,7 +54,8 @@ TEST_CASE("a comment or a DTD is refused as soon as it begins") {
     CHECK(v.restricted->find("document type") != std::string::npos);
 }
 
-TEST_CASE("certainly malformed markup is released so that expat reports it") {
+TEST_CASE("certainly malformed markup is released so that expat reports it")
+{
     TokenGate g;
     CHECK(g.scan("<a x='<").ready == 7);
     TokenGate h;

@@ -14,12 +14,16 @@ const WriteContext server_ctx{"jabber:server",
                               {{"stream", std::string(ns::stream)}, {"db", std::string(ns::dialback)}}};
 }  // namespace
 
-TEST_CASE("xmlns is written only where the namespace changes") {
+TEST_CASE("xmlns is written only where the namespace changes")
+{
     Element iq("iq", std::string(ns::client));
     iq.set_attr("type", "get").set_attr("id", "d1");
-    iq.add_child("query", std::string(ns::disco_info)).add_child("feature", std::string(ns::disco_info)).set_attr("var", "x");
-    CHECK(serialize(iq, client_ctx) ==
-          "<iq type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='x'/></query></iq>");
+    iq.add_child("query", std::string(ns::disco_info))
+        .add_child("feature", std::string(ns::disco_info))
+        .set_attr("var", "x");
+    CHECK(
+        serialize(iq, client_ctx) ==
+        "<iq type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'><feature var='x'/></query></iq>");
     // Without a context the top element declares its namespace.
     CHECK(serialize(Element("presence", std::string(ns::client))) == "<presence xmlns='jabber:client'/>");
     // An element in no namespace under a default one undeclares it.
@@ -28,7 +32,8 @@ TEST_CASE("xmlns is written only where the namespace changes") {
     CHECK(serialize(m, client_ctx) == "<message><x xmlns=''/></message>");
 }
 
-TEST_CASE("prefixes declared on the stream header are used") {
+TEST_CASE("prefixes declared on the stream header are used")
+{
     Element features("features", std::string(ns::stream));
     features.add_child("dialback", std::string(ns::dialback_feature));
     CHECK(serialize(features, server_ctx) ==
@@ -42,7 +47,8 @@ TEST_CASE("prefixes declared on the stream header are used") {
           "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
 }
 
-TEST_CASE("xml:lang and other namespaced attributes get a prefix") {
+TEST_CASE("xml:lang and other namespaced attributes get a prefix")
+{
     Element m("message", std::string(ns::client));
     m.set_attr("lang", "en", ns::xml);
     CHECK(serialize(m, client_ctx) == "<message xml:lang='en'/>");
@@ -55,7 +61,8 @@ TEST_CASE("xml:lang and other namespaced attributes get a prefix") {
     CHECK(back.events[1].element == n);
 }
 
-TEST_CASE("text and attributes are escaped") {
+TEST_CASE("text and attributes are escaped")
+{
     Element b("body", std::string(ns::client));
     b.set_attr("a", "<&>'\"\t\n\r");
     b.add_text("<a & b> 'q' \"d\"\r\n\t");
@@ -67,9 +74,11 @@ TEST_CASE("text and attributes are escaped") {
     CHECK(back.events[1].element == b);
 }
 
-TEST_CASE("characters XML forbids are rejected, not emitted") {
-    const char* bad[] = {"\x01", "a\x1f", "\x00", "\xC3\x28", "\xFF", "\xE2\x82", "\xED\xA0\x80", "\xEF\xBF\xBE",
-                         "\xEF\xBF\xBF", "\xC0\xAF", "\xF4\x90\x80\x80"};
+TEST_CASE("characters XML forbids are rejected, not emitted")
+{
+    const char* bad[] =
+        {"\x01",         "a\x1f",        "\x00",     "\xC3\x28",        "\xFF", "\xE2\x82", "\xED\xA0\x80",
+         "\xEF\xBF\xBE", "\xEF\xBF\xBF", "\xC0\xAF", "\xF4\x90\x80\x80"};
     for (const char* s : bad) {
         const std::string text = s[0] == '\0' ? std::string(1, '\0') : std::string(s);
         INFO("bytes " << text);
@@ -91,9 +100,13 @@ TEST_CASE("characters XML forbids are rejected, not emitted") {
     CHECK_THROWS_AS(serialize(e), XmlWriteError);
 }
 
-TEST_CASE("the stream header is opened with its namespaces and closed") {
+TEST_CASE("the stream header is opened with its namespaces and closed")
+{
     Element header("stream", std::string(ns::stream));
-    header.set_attr("from", "example.com").set_attr("id", "s1").set_attr("version", "1.0").set_attr("lang", "en", ns::xml);
+    header.set_attr("from", "example.com")
+        .set_attr("id", "s1")
+        .set_attr("version", "1.0")
+        .set_attr("lang", "en", ns::xml);
     // The namespace declarations the parser keeps on a received header are not repeated.
     header.set_attr("xmlns", "jabber:server", xmlns_ns);
     const std::string open = open_stream_tag(header, client_ctx);
@@ -111,7 +124,8 @@ TEST_CASE("the stream header is opened with its namespaces and closed") {
     CHECK(declared_default_ns(back.events[0].element) == std::optional<std::string>("jabber:client"));
 }
 
-TEST_CASE("serialize_to appends to what is already there") {
+TEST_CASE("serialize_to appends to what is already there")
+{
     std::string out = "x";
     serialize_to(out, Element("presence", std::string(ns::client)), client_ctx);
     CHECK(out == "x<presence/>");

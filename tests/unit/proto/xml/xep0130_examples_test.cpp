@@ -15,7 +15,8 @@ using namespace wl::proto::xml::testing;
 
 namespace {
 
-std::string read_spec() {
+std::string read_spec()
+{
     const char* path = std::getenv("WL_XEP0130");
     REQUIRE_MESSAGE(path, "WL_XEP0130 must name the spec file");
     std::ifstream in(path, std::ios::binary);
@@ -26,7 +27,8 @@ std::string read_spec() {
 }
 
 // The CDATA of each <example> in document order.
-std::vector<std::string> examples(const std::string& spec) {
+std::vector<std::string> examples(const std::string& spec)
+{
     std::vector<std::string> out;
     std::size_t at = 0;
     while ((at = spec.find("<example", at)) != std::string::npos) {
@@ -44,7 +46,8 @@ std::vector<std::string> examples(const std::string& spec) {
 
 }  // namespace
 
-TEST_CASE("all 37 examples of XEP-0130 parse, re-serialise and parse back equal") {
+TEST_CASE("all 37 examples of XEP-0130 parse, re-serialise and parse back equal")
+{
     const auto all = examples(read_spec());
     REQUIRE(all.size() == 37);
     const WriteContext ctx{"jabber:client", {{"stream", std::string(wl::proto::ns::stream)}}};

@@ -68,8 +68,8 @@ asio::ssl::context& server_context()
 struct Path {
     const char* name;
     RecordLayer layer;
-    int client_max_version;      // 0: TLS 1.3
-    std::uint8_t max_fragment;   // the client's max_fragment_length code, 0: none
+    int client_max_version;     // 0: TLS 1.3
+    std::uint8_t max_fragment;  // the client's max_fragment_length code, 0: none
     const char* version_label;
     const char* layer_label;
 };
@@ -269,7 +269,8 @@ std::string pattern(std::size_t size)
     return s;
 }
 
-TEST_CASE("every path: records split at every byte are read whole through the transport's read loop") {
+TEST_CASE("every path: records split at every byte are read whole through the transport's read loop")
+{
     for (const Path& path : paths) {
         CAPTURE(std::string(path.name));
         const std::string data = pattern(3000);
@@ -289,7 +290,8 @@ TEST_CASE("every path: records split at every byte are read whole through the tr
     }
 }
 
-TEST_CASE("every path: a 40 KB and a 200 KB stanza arrive whole, and a 200 KB reply goes out") {
+TEST_CASE("every path: a 40 KB and a 200 KB stanza arrive whole, and a 200 KB reply goes out")
+{
     for (const Path& path : paths) {
         for (std::size_t size : {std::size_t(40000), std::size_t(200000)}) {
             CAPTURE(std::string(path.name));
@@ -306,7 +308,8 @@ TEST_CASE("every path: a 40 KB and a 200 KB stanza arrive whole, and a 200 KB re
     }
 }
 
-TEST_CASE("every path: a record held in part leaves the read loop waiting and the thread's timers firing") {
+TEST_CASE("every path: a record held in part leaves the read loop waiting and the thread's timers firing")
+{
     for (const Path& path : paths) {
         CAPTURE(std::string(path.name));
         const std::string data = pattern(1000);
@@ -328,7 +331,8 @@ TEST_CASE("every path: a record held in part leaves the read loop waiting and th
     }
 }
 
-TEST_CASE("every path: a client that streams without pause does not starve the thread's timers") {
+TEST_CASE("every path: a client that streams without pause does not starve the thread's timers")
+{
     for (const Path& path : paths) {
         CAPTURE(std::string(path.name));
         const std::string data = pattern(16 << 20);

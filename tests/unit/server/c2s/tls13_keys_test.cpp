@@ -17,23 +17,28 @@ std::string unhex(std::string_view hex)
     std::string digits;
     for (char c : hex)
         if (c != ' ') digits.push_back(c);
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(char(std::stoi(digits.substr(i, 2), nullptr, 16)));
+    for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+        out.push_back(char(std::stoi(digits.substr(i, 2), nullptr, 16)));
     return out;
 }
 
 }  // namespace
 
-TEST_CASE("HKDF-Expand-Label gives RFC 8448's application keys and IVs") {
+TEST_CASE("HKDF-Expand-Label gives RFC 8448's application keys and IVs")
+{
     const auto suite = Tls13Suite::aes_128_gcm_sha256;
-    const std::string server = unhex("a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
-    const std::string client = unhex("9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52 87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5");
+    const std::string server =
+        unhex("a1 1a f9 f0 55 31 f8 56 ad 47 11 6b 45 a9 50 32 82 04 b4 f4 4b fb 6b 3a 4b 4f 1f 3f cb 63 16 43");
+    const std::string client =
+        unhex("9e 40 64 6c e7 9a 7f 9d c0 5a f8 88 9b ce 65 52 87 5a fa 0b 06 df 00 87 f7 92 eb b7 c1 75 04 a5");
     CHECK(tls13_expand_label(suite, server, "key", {}, 16) == unhex("9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56"));
     CHECK(tls13_expand_label(suite, server, "iv", {}, 12) == unhex("cf 78 2b 88 dd 83 54 9a ad f1 e9 84"));
     CHECK(tls13_expand_label(suite, client, "key", {}, 16) == unhex("17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51"));
     CHECK(tls13_expand_label(suite, client, "iv", {}, 12) == unhex("5b 78 92 3d ee 08 57 90 33 e5 23 d9"));
 }
 
-TEST_CASE("the suites of OpenSSL's TLS 1.3 defaults are known, the CCM ones are not") {
+TEST_CASE("the suites of OpenSSL's TLS 1.3 defaults are known, the CCM ones are not")
+{
     CHECK(tls13_suite(0x1301) == Tls13Suite::aes_128_gcm_sha256);
     CHECK(tls13_suite(0x1302) == Tls13Suite::aes_256_gcm_sha384);
     CHECK(tls13_suite(0x1303) == Tls13Suite::chacha20_poly1305_sha256);
@@ -41,8 +46,10 @@ TEST_CASE("the suites of OpenSSL's TLS 1.3 defaults are known, the CCM ones are 
     CHECK_FALSE(tls13_suite(0xc02f));
 }
 
-TEST_CASE("records open only in order, once, unaltered, and under the key of their side of a KeyUpdate") {
-    for (auto suite : {Tls13Suite::aes_128_gcm_sha256, Tls13Suite::aes_256_gcm_sha384, Tls13Suite::chacha20_poly1305_sha256}) {
+TEST_CASE("records open only in order, once, unaltered, and under the key of their side of a KeyUpdate")
+{
+    for (auto suite :
+         {Tls13Suite::aes_128_gcm_sha256, Tls13Suite::aes_256_gcm_sha384, Tls13Suite::chacha20_poly1305_sha256}) {
         CAPTURE(static_cast<int>(suite));
         const std::string secret(suite == Tls13Suite::aes_256_gcm_sha384 ? 48 : 32, 's');
         Tls13TrafficKeys writer(suite, secret), reader(suite, secret);
@@ -74,12 +81,14 @@ TEST_CASE("records open only in order, once, unaltered, and under the key of the
     }
 }
 
-TEST_CASE("a secret of the wrong length is refused") {
+TEST_CASE("a secret of the wrong length is refused")
+{
     CHECK_THROWS_AS(Tls13TrafficKeys(Tls13Suite::aes_256_gcm_sha384, std::string(32, 's')), std::invalid_argument);
     CHECK_THROWS_AS(Tls13TrafficKeys(Tls13Suite::aes_128_gcm_sha256, std::string(48, 's')), std::invalid_argument);
 }
 
-TEST_CASE("the record layer moves to its next write key on its own after its key's quota of records") {
+TEST_CASE("the record layer moves to its next write key on its own after its key's quota of records")
+{
     const std::string client(32, 'c'), server(32, 's');
     Tls13Records records(Tls13Suite::aes_128_gcm_sha256, client, server, 3);
     std::string output;

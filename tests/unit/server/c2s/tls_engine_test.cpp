@@ -17,8 +17,8 @@
 #include "server/c2s/tls_engine.hpp"
 #include "server/tls.hpp"
 
-using wl::server::c2s::TlsEngine;
 using wl::server::c2s::Tls13TrafficKeys;
+using wl::server::c2s::TlsEngine;
 using Status = TlsEngine::Status;
 
 namespace {
@@ -51,7 +51,7 @@ struct Pair {
     BIO* client_out = nullptr;  // what the client sent, for the server
     TlsEngine server;
 
-    std::string client_secret;  // CLIENT_TRAFFIC_SECRET_0, from the client's key log
+    std::string client_secret;     // CLIENT_TRAFFIC_SECRET_0, from the client's key log
     int key_updates_received = 0;  // KeyUpdate messages the client got from the server
 
     explicit Pair(int max_version = 0, const char* ciphersuite = nullptr, SSL_CTX* server_ctx = nullptr,
@@ -71,8 +71,8 @@ struct Pair {
         });
         client.reset(SSL_new(client_ctx.get()));
         SSL_set_msg_callback_arg(client.get(), this);
-        SSL_set_msg_callback(client.get(), [](int write_p, int, int content_type, const void* buf, std::size_t len, SSL*,
-                                              void* arg) {
+        SSL_set_msg_callback(client.get(), [](int write_p, int, int content_type, const void* buf, std::size_t len,
+                                              SSL*, void* arg) {
             const auto* b = static_cast<const unsigned char*>(buf);
             if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 && b[0] == SSL3_MT_KEY_UPDATE)
                 ++static_cast<Pair*>(arg)->key_updates_received;
@@ -186,7 +186,8 @@ int client_alert_reason(Pair& p)
 
 }  // namespace
 
-TEST_CASE("a TLS 1.3 client and the engine exchange data both ways") {
+TEST_CASE("a TLS 1.3 client and the engine exchange data both ways")
+{
     Pair p;
     p.handshake();
     CHECK(p.server.is_established());
@@ -200,14 +201,16 @@ TEST_CASE("a TLS 1.3 client and the engine exchange data both ways") {
     CHECK_FALSE(p.server.has_buffered_input());
 }
 
-TEST_CASE("a TLS 1.2 client works as well") {
+TEST_CASE("a TLS 1.2 client works as well")
+{
     Pair p(TLS1_2_VERSION);
     p.handshake();
     CHECK(std::string(SSL_get_version(p.client.get())) == "TLSv1.2");
     CHECK(p.server_reads(client_writes(p, "<iq/>")) == "<iq/>");
 }
 
-TEST_CASE("the client's flights and records split at every byte give the same result") {
+TEST_CASE("the client's flights and records split at every byte give the same result")
+{
     Pair p;
     p.handshake(1);
     REQUIRE(p.server.has_released_ssl());
@@ -219,7 +222,8 @@ TEST_CASE("the client's flights and records split at every byte give the same re
     CHECK_FALSE(p.server.has_buffered_input());
 }
 
-TEST_CASE("data sent with the client's last flight is kept for the first read") {
+TEST_CASE("data sent with the client's last flight is kept for the first read")
+{
     Pair p;
     // Client hello, then the server's flight, then the client's Finished and its first
     // record in one input, as a client that writes at once after the handshake sends them.
@@ -236,7 +240,8 @@ TEST_CASE("data sent with the client's last flight is kept for the first read") 
     CHECK_FALSE(p.server.has_buffered_input());
 }
 
-TEST_CASE("a client KeyUpdate is answered and data keeps flowing both ways") {
+TEST_CASE("a client KeyUpdate is answered and data keeps flowing both ways")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
@@ -252,7 +257,8 @@ TEST_CASE("a client KeyUpdate is answered and data keeps flowing both ways") {
     CHECK(p.client_reads() == "and more");
 }
 
-TEST_CASE("close_notify ends the stream and stays ended") {
+TEST_CASE("close_notify ends the stream and stays ended")
+{
     Pair p;
     p.handshake();
     std::string records = client_writes(p, "last words");
@@ -269,7 +275,8 @@ TEST_CASE("close_notify ends the stream and stays ended") {
     CHECK((SSL_get_shutdown(p.client.get()) & SSL_RECEIVED_SHUTDOWN) != 0);
 }
 
-TEST_CASE("what is not TLS fails the handshake with OpenSSL's reason") {
+TEST_CASE("what is not TLS fails the handshake with OpenSSL's reason")
+{
     TlsEngine server(server_context());
     CHECK(server.handshake("<stream:stream xmlns='jabber:client'>") == Status::failed);
     CHECK(server.error_code() != 0);
@@ -277,7 +284,8 @@ TEST_CASE("what is not TLS fails the handshake with OpenSSL's reason") {
     CHECK(ERR_peek_error() == 0);  // the thread's error queue is left clean for the next connection
 }
 
-TEST_CASE("a corrupted record fails the read") {
+TEST_CASE("a corrupted record fails the read")
+{
     Pair p;
     p.handshake();
     std::string records = client_writes(p, "<presence/>");
@@ -288,7 +296,8 @@ TEST_CASE("a corrupted record fails the read") {
     CHECK(r.bytes == 0);
 }
 
-TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2 stays with OpenSSL") {
+TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2 stays with OpenSSL")
+{
     Pair p13;
     p13.handshake();
     CHECK(p13.server.has_released_ssl());
@@ -298,7 +307,8 @@ TEST_CASE("after a TLS 1.3 handshake the engine runs the records itself; TLS 1.2
     CHECK_FALSE(p12.server.has_released_ssl());
 }
 
-TEST_CASE("every TLS 1.3 cipher suite: data both ways, KeyUpdates both ways, close_notify") {
+TEST_CASE("every TLS 1.3 cipher suite: data both ways, KeyUpdates both ways, close_notify")
+{
     for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
         CAPTURE(suite);
         Pair p(0, suite);
@@ -329,7 +339,8 @@ TEST_CASE("every TLS 1.3 cipher suite: data both ways, KeyUpdates both ways, clo
     }
 }
 
-TEST_CASE("a full-size record is read whole into a buffer of the record layer's size") {
+TEST_CASE("a full-size record is read whole into a buffer of the record layer's size")
+{
     Pair p;
     p.handshake();
     const std::string full(16384, 'f');
@@ -342,21 +353,25 @@ TEST_CASE("a full-size record is read whole into a buffer of the record layer's 
     CHECK_FALSE(p.server.has_buffered_input());
 }
 
-TEST_CASE("forged client records: what RFC 8446 allows is taken") {
+TEST_CASE("forged client records: what RFC 8446 allows is taken")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
     Forger forger(p);
 
-    SUBCASE("padding after the inner type") {
+    SUBCASE("padding after the inner type")
+    {
         CHECK(p.server_reads(forger.record(23, "<padded/>", 300)) == "<padded/>");
     }
-    SUBCASE("an empty application data record") {
+    SUBCASE("an empty application data record")
+    {
         std::string records = forger.record(23, "");  // one statement each: records in order
         records += forger.record(23, "next");
         CHECK(p.server_reads(records) == "next");
     }
-    SUBCASE("a KeyUpdate split over two records, then data under the new key") {
+    SUBCASE("a KeyUpdate split over two records, then data under the new key")
+    {
         std::string records = forger.record(22, std::string("\x18\x00\x00", 3));
         records += forger.record(22, std::string("\x01\x00", 2));
         forger.keys.update();
@@ -365,7 +380,8 @@ TEST_CASE("forged client records: what RFC 8446 allows is taken") {
         CHECK(p.server_reads(records, &status) == "new key");
         CHECK(status == Status::ok);
     }
-    SUBCASE("user_canceled, then close_notify") {
+    SUBCASE("user_canceled, then close_notify")
+    {
         std::string records = forger.record(21, std::string("\x01\x5a", 2));
         records += forger.record(21, std::string("\x01\x00", 2));
         Status status = Status::ok;
@@ -374,7 +390,8 @@ TEST_CASE("forged client records: what RFC 8446 allows is taken") {
     }
 }
 
-TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with the right alert") {
+TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with the right alert")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
@@ -383,70 +400,83 @@ TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with
     int alert = 0;  // what the server must send; 0: none, the client's own fatal alert
     std::string reason;
 
-    SUBCASE("a handshake message other than KeyUpdate") {
+    SUBCASE("a handshake message other than KeyUpdate")
+    {
         records = forger.record(22, std::string("\x04\x00\x00\x01\x00", 5));
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "unexpected message";
     }
-    SUBCASE("a KeyUpdate with an unknown request") {
+    SUBCASE("a KeyUpdate with an unknown request")
+    {
         records = forger.record(22, std::string("\x18\x00\x00\x01\x02", 5));
         alert = SSL_AD_ILLEGAL_PARAMETER;
         reason = "invalid key update type";
     }
-    SUBCASE("a KeyUpdate of the wrong length") {
+    SUBCASE("a KeyUpdate of the wrong length")
+    {
         records = forger.record(22, std::string("\x18\x00\x00\x02\x00\x00", 6));
         alert = SSL_AD_DECODE_ERROR;
         reason = "bad handshake length";
     }
-    SUBCASE("data after a KeyUpdate in the same record") {
+    SUBCASE("data after a KeyUpdate in the same record")
+    {
         records = forger.record(22, std::string("\x18\x00\x00\x01\x00", 5) + "x");
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "not on record boundary";
     }
-    SUBCASE("application data in the middle of a split handshake message") {
+    SUBCASE("application data in the middle of a split handshake message")
+    {
         records = forger.record(22, std::string("\x18\x00", 2));
         records += forger.record(23, "sneaked in");
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "unexpected record";
     }
-    SUBCASE("an inner plaintext of zeros only") {
+    SUBCASE("an inner plaintext of zeros only")
+    {
         records = forger.record(0, std::string(10, '\0'));
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "unexpected record";
     }
-    SUBCASE("an unknown inner content type") {
+    SUBCASE("an unknown inner content type")
+    {
         records = forger.record(99, "?");
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "unexpected record";
     }
-    SUBCASE("an alert of three bytes") {
+    SUBCASE("an alert of three bytes")
+    {
         records = forger.record(21, std::string("\x02\x28\x00", 3));
         alert = SSL_AD_DECODE_ERROR;
         reason = "invalid alert";
     }
-    SUBCASE("a change_cipher_spec record after the handshake") {
+    SUBCASE("a change_cipher_spec record after the handshake")
+    {
         records = std::string("\x14\x03\x03\x00\x01\x01", 6);
         alert = SSL_AD_UNEXPECTED_MESSAGE;
         reason = "unexpected ccs message";
     }
-    SUBCASE("a record header announcing more than 2^14 + 256 bytes") {
+    SUBCASE("a record header announcing more than 2^14 + 256 bytes")
+    {
         records = std::string("\x17\x03\x03\x41\x01", 5);  // the body need not come
         alert = SSL_AD_RECORD_OVERFLOW;
         reason = "encrypted length too long";
     }
-    SUBCASE("an inner plaintext over 2^14 + 1 bytes") {
+    SUBCASE("an inner plaintext over 2^14 + 1 bytes")
+    {
         records = forger.record(23, std::string(16385, 'o'));
         alert = SSL_AD_RECORD_OVERFLOW;
         reason = "data length too long";
     }
-    SUBCASE("a record replayed") {
+    SUBCASE("a record replayed")
+    {
         std::string once = forger.record(23, "once");
         CHECK(p.server_reads(once) == "once");
         records = once;
         alert = SSL_AD_BAD_RECORD_MAC;
         reason = "decryption failed or bad record mac";
     }
-    SUBCASE("the client's fatal alert") {
+    SUBCASE("the client's fatal alert")
+    {
         records = forger.record(21, std::string("\x02\x28", 2));  // handshake_failure
         reason = "alert handshake failure";
     }
@@ -468,7 +498,8 @@ TEST_CASE("forged client records: what RFC 8446 forbids ends the connection with
     }
 }
 
-TEST_CASE("KeyUpdate requests while the server is silent get one answer, with its next data") {
+TEST_CASE("KeyUpdate requests while the server is silent get one answer, with its next data")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
@@ -483,13 +514,15 @@ TEST_CASE("KeyUpdate requests while the server is silent get one answer, with it
     CHECK(p.key_updates_received == 1);
 }
 
-TEST_CASE("a flood of records without data ends the connection") {
+TEST_CASE("a flood of records without data ends the connection")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
     Forger forger(p);
     std::string records;
-    SUBCASE("32 empty records, then data, are fine") {
+    SUBCASE("32 empty records, then data, are fine")
+    {
         for (int i = 0; i < 32; ++i) records += forger.record(23, "");
         records += forger.record(23, "data");
         Status status = Status::ok;
@@ -497,10 +530,12 @@ TEST_CASE("a flood of records without data ends the connection") {
         CHECK(status == Status::ok);
         return;
     }
-    SUBCASE("33 empty records") {
+    SUBCASE("33 empty records")
+    {
         for (int i = 0; i < 33; ++i) records += forger.record(23, "");
     }
-    SUBCASE("33 KeyUpdates") {
+    SUBCASE("33 KeyUpdates")
+    {
         for (int i = 0; i < 33; ++i) {
             records += forger.record(22, std::string("\x18\x00\x00\x01\x00", 5));
             forger.keys.update();
@@ -514,7 +549,8 @@ TEST_CASE("a flood of records without data ends the connection") {
     CHECK(client_alert_reason(p) == SSL_AD_REASON_OFFSET + SSL_AD_UNEXPECTED_MESSAGE);
 }
 
-TEST_CASE("nothing is sealed after the server's close_notify") {
+TEST_CASE("nothing is sealed after the server's close_notify")
+{
     Pair p;
     p.handshake();
     REQUIRE(p.server.has_released_ssl());
@@ -529,8 +565,10 @@ TEST_CASE("nothing is sealed after the server's close_notify") {
 }
 
 // Connections the hand-over does not apply to stay with OpenSSL, and work.
-TEST_CASE("the hand-over is refused where it would not be exact") {
-    SUBCASE("the context sends session tickets (records under the application key)") {
+TEST_CASE("the hand-over is refused where it would not be exact")
+{
+    SUBCASE("the context sends session tickets (records under the application key)")
+    {
         static boost::asio::ssl::context ctx = [] {
             auto c = make_context();
             SSL_CTX_set_num_tickets(c.native_handle(), 2);
@@ -544,7 +582,8 @@ TEST_CASE("the hand-over is refused where it would not be exact") {
         p.to_client();
         CHECK(p.client_reads() == "<message/>");
     }
-    SUBCASE("read-ahead: OpenSSL holds the client's first record, not yet decrypted") {
+    SUBCASE("read-ahead: OpenSSL holds the client's first record, not yet decrypted")
+    {
         static boost::asio::ssl::context ctx = [] {
             auto c = make_context();
             SSL_CTX_set_read_ahead(c.native_handle(), 1);
@@ -562,7 +601,8 @@ TEST_CASE("the hand-over is refused where it would not be exact") {
         CHECK(p.server.has_buffered_input());  // else the transport would wait on the socket
         CHECK(p.server_reads({}) == "<stream:stream>");
     }
-    SUBCASE("the client negotiated a max_fragment_length (RFC 6066)") {
+    SUBCASE("the client negotiated a max_fragment_length (RFC 6066)")
+    {
         Pair p;
         REQUIRE(SSL_CTX_set_tlsext_max_fragment_length(p.client_ctx.get(), TLSEXT_max_fragment_length_512) == 1);
         p.client.reset(SSL_new(p.client_ctx.get()));
@@ -577,7 +617,8 @@ TEST_CASE("the hand-over is refused where it would not be exact") {
         p.to_client();
         CHECK(p.client_reads() == big);
     }
-    SUBCASE("c2s.tls_record_layer = openssl") {
+    SUBCASE("c2s.tls_record_layer = openssl")
+    {
         Pair p(0, nullptr, nullptr, TlsEngine::RecordLayer::openssl);
         p.handshake();
         CHECK(p.server.protocol_version() == TLS1_3_VERSION);
@@ -593,8 +634,7 @@ namespace {
 // that implemented it would do. OpenSSL 3.0 itself never echoes it.
 constexpr unsigned record_size_limit = 28;
 
-int add_limit(SSL*, unsigned, unsigned, const unsigned char** out, std::size_t* outlen, X509*, std::size_t, int*,
-              void*)
+int add_limit(SSL*, unsigned, unsigned, const unsigned char** out, std::size_t* outlen, X509*, std::size_t, int*, void*)
 {
     static const unsigned char limit[2] = {0x40, 0x01};
     *out = limit;
@@ -621,8 +661,10 @@ void offer_limit(Pair& p)
 
 }  // namespace
 
-TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; echoed, the connection stays on OpenSSL") {
-    SUBCASE("offered by the client, never echoed by OpenSSL 3.0: not negotiated") {
+TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; echoed, the connection stays on OpenSSL")
+{
+    SUBCASE("offered by the client, never echoed by OpenSSL 3.0: not negotiated")
+    {
         Pair p;
         offer_limit(p);
         p.handshake();
@@ -632,7 +674,8 @@ TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; ec
         const std::string big(40000, 'l');
         CHECK(p.server_reads(client_writes(p, big)) == big);
     }
-    SUBCASE("echoed in our EncryptedExtensions: negotiated") {
+    SUBCASE("echoed in our EncryptedExtensions: negotiated")
+    {
         static boost::asio::ssl::context ctx = [] {
             auto c = make_context();
             REQUIRE(SSL_CTX_add_custom_ext(c.native_handle(), record_size_limit,
@@ -651,7 +694,8 @@ TEST_CASE("record_size_limit (RFC 8449): offered only, the hand-over goes on; ec
     }
 }
 
-TEST_CASE("every path: a record that has come only in part is not buffered input, and is read once the rest comes") {
+TEST_CASE("every path: a record that has come only in part is not buffered input, and is read once the rest comes")
+{
     struct Case {
         const char* name;
         int max_version;

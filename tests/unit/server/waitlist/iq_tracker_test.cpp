@@ -70,8 +70,8 @@ TEST_CASE("a bounce routed back from inside send answers the awaited IQ at once"
     tracker = IqTracker::create(io, 10s, [&](Element iq) {
         // What the router does for a domain it cannot reach: the error comes back from the
         // addressee, before route() returns.
-        Element bounce = wl::proto::make_error_reply(
-            iq, wl::proto::make_stanza_error(wl::proto::StanzaCondition::remote_server_not_found));
+        Element bounce = wl::proto::make_error_reply(iq, wl::proto::make_stanza_error(
+                                                             wl::proto::StanzaCondition::remote_server_not_found));
         bounce.set_attr("from", iq.attr_or("to"));
         tracker->on_answer(bounce, *Jid::parse(iq.attr_or("to")));
     });

@@ -221,7 +221,8 @@ TEST_CASE("a partner that cannot help (a cancel error) ends the query in an item
     CHECK(items[0].error->condition == StanzaCondition::item_not_found);
 }
 
-TEST_CASE("a partner that never answers: the query times out, and after the last attempt the user gets the timeout push")
+TEST_CASE(
+    "a partner that never answers: the query times out, and after the last attempt the user gets the timeout push")
 {
     Harness h(with_partner(150ms, 1));
     auto demo = h.login("demo@sp.example/phone");
@@ -235,12 +236,13 @@ TEST_CASE("a partner that never answers: the query times out, and after the last
     CHECK(items[0].error->condition == StanzaCondition::remote_server_timeout);
 }
 
-TEST_CASE("a partner's add about a local user's URI is acknowledged, listed, and the JID pushed to it until it acknowledges")
+TEST_CASE(
+    "a partner's add about a local user's URI is acknowledged, listed, and the JID pushed to it until it acknowledges")
 {
     Harness h(with_partner(300ms));
     h.add_account("carol@sp.example", {"tel:+13035550100"});
-    auto ack = h.ask_as_partner(Harness::waitlist_iq(partner, service, "set",
-                                                     {Harness::uri_item("tel", "+13035550100")}, "in-1"));
+    auto ack = h.ask_as_partner(
+        Harness::waitlist_iq(partner, service, "set", {Harness::uri_item("tel", "+13035550100")}, "in-1"));
     REQUIRE_FALSE(Harness::error_of(ack));
     auto acked = Harness::items_of(ack);
     REQUIRE(acked.size() == 1);
@@ -276,9 +278,8 @@ TEST_CASE("a partner's add about a local user's URI is acknowledged, listed, and
 TEST_CASE("a waitinglist request from a service that is not a partner is refused with not-authorized")
 {
     Harness h(with_partner());
-    auto refused = h.ask_as_partner(
-        Harness::waitlist_iq("waitlist.stranger.example", service, "set", {Harness::uri_item("tel", "+13035550100")},
-                             "x1"));
+    auto refused = h.ask_as_partner(Harness::waitlist_iq("waitlist.stranger.example", service, "set",
+                                                         {Harness::uri_item("tel", "+13035550100")}, "x1"));
     CHECK(Harness::error_of(refused) == StanzaCondition::not_authorized);
     auto user = h.ask_as_partner(Harness::waitlist_iq("eve@partner.example", service, "get", {}, "x2"));
     CHECK(Harness::error_of(user) == StanzaCondition::not_authorized);

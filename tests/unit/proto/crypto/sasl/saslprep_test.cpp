@@ -19,18 +19,21 @@ TEST_SUITE("saslprep")
 {
     TEST_CASE("the RFC 4013 section 3 examples prepare as published")
     {
-        CHECK(prep("I\xC2\xAD" "X") == "IX");    // SOFT HYPHEN mapped to nothing
+        CHECK(prep("I\xC2\xAD"
+                   "X") == "IX");  // SOFT HYPHEN mapped to nothing
         CHECK(prep("user") == "user");
-        CHECK(prep("USER") == "USER");           // no case folding
-        CHECK(prep("\xC2\xAA") == "a");          // FEMININE ORDINAL INDICATOR, NFKC
-        CHECK(prep("\xE2\x85\xA8") == "IX");     // ROMAN NUMERAL NINE, NFKC
-        CHECK(prep("\x07") == "<refused>");      // prohibited control character
-        CHECK(prep("\xD8\xA7" "1") == "<refused>");  // bidi rule violation
+        CHECK(prep("USER") == "USER");        // no case folding
+        CHECK(prep("\xC2\xAA") == "a");       // FEMININE ORDINAL INDICATOR, NFKC
+        CHECK(prep("\xE2\x85\xA8") == "IX");  // ROMAN NUMERAL NINE, NFKC
+        CHECK(prep("\x07") == "<refused>");   // prohibited control character
+        CHECK(prep("\xD8\xA7"
+                   "1") == "<refused>");  // bidi rule violation
     }
 
     TEST_CASE("non-ASCII spaces become ASCII spaces")
     {
-        CHECK(prep("a\xC2\xA0" "b") == "a b");
+        CHECK(prep("a\xC2\xA0"
+                   "b") == "a b");
     }
 
     TEST_CASE("invalid UTF-8, NUL, and strings that map to nothing are refused")

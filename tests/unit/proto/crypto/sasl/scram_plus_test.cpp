@@ -36,10 +36,7 @@ std::string bytes_0_to_31()
 }
 
 // SHA-256("certificate"), standing for a certificate hash.
-std::string fake_end_point()
-{
-    return *base64_decode("A9Zt0Ig1wco/EozOrNHzGslBYwlrIPRFroQoW8CDLXI=");
-}
+std::string fake_end_point() { return *base64_decode("A9Zt0Ig1wco/EozOrNHzGslBYwlrIPRFroQoW8CDLXI="); }
 
 const PlusVector sha256_exporter{
     ScramHash::sha256,
@@ -54,18 +51,17 @@ const PlusVector sha256_exporter{
     "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=QC6CS20quADQRb3mT99YUH+n3VJxUvzuK0K0E1Vrs2M=",
     "v=2GiAgapEppLVlUXbxUDksL3VgYHzuqiK5tR4mhJGgvs="};
 
-const PlusVector sha1_end_point{
-    ScramHash::sha1,
-    ChannelBindingType::tls_server_end_point,
-    fake_end_point(),
-    "fyko+d2lbbFgONRv9qkxdawL",
-    "3rfcNHYJY1ZVvWVs7j",
-    "QSXCR+Q6sek8bf92",
-    "p=tls-server-end-point,,n=user,r=fyko+d2lbbFgONRv9qkxdawL",
-    "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
-    "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsA9Zt0Ig1wco/EozOrNHzGslBYwlrIPRFroQoW8CDLXI=,"
-    "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=itNKW6AWt32387Nbh9ejPjfgtl0=",
-    "v=7NzX8edR1CrwQa9fbCIwXrkJ3qk="};
+const PlusVector sha1_end_point{ScramHash::sha1,
+                                ChannelBindingType::tls_server_end_point,
+                                fake_end_point(),
+                                "fyko+d2lbbFgONRv9qkxdawL",
+                                "3rfcNHYJY1ZVvWVs7j",
+                                "QSXCR+Q6sek8bf92",
+                                "p=tls-server-end-point,,n=user,r=fyko+d2lbbFgONRv9qkxdawL",
+                                "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+                                "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsA9Zt0Ig1wco/EozOrNHzGslBYwlrIPRFroQoW8CDLXI=,"
+                                "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=itNKW6AWt32387Nbh9ejPjfgtl0=",
+                                "v=7NzX8edR1CrwQa9fbCIwXrkJ3qk="};
 
 NonceSource fixed_nonce(std::string nonce)
 {
@@ -138,7 +134,8 @@ TEST_SUITE("SCRAM-PLUS")
     {
         for (const auto* v : {&sha256_exporter, &sha1_end_point}) {
             CAPTURE(v->client_first);
-            auto client = ScramClient::create_plus(v->hash, v->type, v->data, "user", "pencil", {}, fixed_nonce(v->client_nonce));
+            auto client =
+                ScramClient::create_plus(v->hash, v->type, v->data, "user", "pencil", {}, fixed_nonce(v->client_nonce));
             REQUIRE(client);
             CHECK(client->client_first() == v->client_first);
             REQUIRE_FALSE(client->receive_server_first(v->server_first));
@@ -241,8 +238,8 @@ TEST_SUITE("SCRAM-PLUS")
 
     TEST_CASE("malformed channel binding names are refused")
     {
-        for (const char* first : {"p=,,n=user,r=abc", "p=tls exporter,,n=user,r=abc", "p=tls_exporter,,n=user,r=abc",
-                                  "p,,n=user,r=abc"}) {
+        for (const char* first :
+             {"p=,,n=user,r=abc", "p=tls exporter,,n=user,r=abc", "p=tls_exporter,,n=user,r=abc", "p,,n=user,r=abc"}) {
             CAPTURE(first);
             ScramServer server{ScramMechanism{ScramHash::sha256, true}, both(sha256_exporter)};
             CHECK(server.receive_client_first(first) == SaslFailure::malformed_request);
@@ -259,7 +256,8 @@ TEST_SUITE("SCRAM-PLUS")
         ScramServer server{ScramMechanism{ScramHash::sha256, true}, b};
         REQUIRE_FALSE(server.receive_client_first(client->client_first()));
         CHECK(server.authzid() == "juliet@example.com");
-        REQUIRE_FALSE(client->receive_server_first(server.server_first(make_scram_credentials(ScramHash::sha256, "pw"))));
+        REQUIRE_FALSE(
+            client->receive_server_first(server.server_first(make_scram_credentials(ScramHash::sha256, "pw"))));
         CHECK_FALSE(server.receive_client_final(client->client_final()));
         CHECK(client->verify_server_final(server.server_final()));
     }

@@ -123,7 +123,10 @@ TEST_SUITE("sasl scram")
     {
         CHECK_FALSE(make_scram_credentials(ScramHash::sha256, "pencil", "salt", 4095));
         CHECK_FALSE(make_scram_credentials(ScramHash::sha256, "pencil", "", 4096));
-        CHECK_FALSE(make_scram_credentials(ScramHash::sha256, "pen\x07" "cil", "salt", 4096));
+        CHECK_FALSE(make_scram_credentials(ScramHash::sha256,
+                                           "pen\x07"
+                                           "cil",
+                                           "salt", 4096));
         CHECK_FALSE(make_scram_credentials(ScramHash::sha256, ""));
         const auto fresh = make_scram_credentials(ScramHash::sha256, "pencil");
         REQUIRE(fresh);
@@ -136,7 +139,10 @@ TEST_SUITE("sasl scram")
 
     TEST_CASE("SASLprep makes equivalent passwords the same credential")
     {
-        const auto a = make_scram_credentials(ScramHash::sha1, "I\xC2\xAD" "X", "salt", 4096);
+        const auto a = make_scram_credentials(ScramHash::sha1,
+                                              "I\xC2\xAD"
+                                              "X",
+                                              "salt", 4096);
         const auto b = make_scram_credentials(ScramHash::sha1, "IX", "salt", 4096);
         REQUIRE(a);
         REQUIRE(b);
