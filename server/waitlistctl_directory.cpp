@@ -506,22 +506,6 @@ int export_file(const ApiAddress& api, const std::vector<std::string>& args)
 
 }  // namespace
 
-std::string percent_encode(std::string_view text)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 int directory_command(const ApiAddress& api, const std::vector<std::string>& args)
 {
     if (args.empty()) return usage("directory: expected import or export");

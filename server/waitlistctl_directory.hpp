@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/percent_encoding.hpp"
+
 namespace wl::ctl {
 
 struct ApiAddress {
@@ -15,8 +17,7 @@ struct ApiAddress {
     std::string token;
 };
 
-// Everything but RFC 3986 unreserved characters escaped, for building paths and queries.
-std::string percent_encode(std::string_view text);
+using proto::percent_encode;
 
 // Returns the process exit status; prints its own errors.
 int directory_command(const ApiAddress& api, const std::vector<std::string>& args);

@@ -35,6 +35,8 @@
 
 #include "server/config.hpp"
 
+#include "proto/percent_encoding.hpp"
+
 namespace wl::server {
 class Histogram;
 }
@@ -73,10 +75,8 @@ Response json_error(Status status, std::string_view message, std::string_view fi
 Response json_response(Status status, std::string body);
 Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
 
-// "%41b%2F" -> "Ab/"; nullopt for a malformed escape. '+' stays '+' (paths, not forms).
-std::optional<std::string> percent_decode(std::string_view text);
-// Everything but RFC 3986 unreserved characters escaped, for building paths.
-std::string percent_encode(std::string_view text);
+using proto::percent_decode;
+using proto::percent_encode;
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {
 public:
