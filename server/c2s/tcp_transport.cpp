@@ -51,7 +51,7 @@ void count_connection(const TlsEngine& tls, const std::string& remote)
     const char* version = tls.protocol_version() == TLS1_3_VERSION ? "1.3" : "1.2";
     const char* layer = tls.has_released_ssl() ? "own" : "openssl";
     metrics_registry()
-        .counter("c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
+        .counter("waitlistd_c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
                  {{"version", version}, {"record_layer", layer}})
         .inc();
     spdlog::debug("c2s {}: TLS {} established; record layer: {}{}", remote, version, layer,

@@ -66,8 +66,8 @@ def start_server(waitlistd, record_layer):
 
 def tls13_connections_on(server, layer):
     other = 'openssl' if layer == 'own' else 'own'
-    assert metric(server, f'c2s_tls_connections_total{{version="1.3",record_layer="{layer}"}}') >= 2
-    assert f'c2s_tls_connections_total{{version="1.3",record_layer="{other}"}}' not in server.metrics()
+    assert metric(server, f'waitlistd_c2s_tls_connections_total{{version="1.3",record_layer="{layer}"}}') >= 2
+    assert f'waitlistd_c2s_tls_connections_total{{version="1.3",record_layer="{other}"}}' not in server.metrics()
 
 
 def metric(server, name):

@@ -9,7 +9,7 @@ busy loop's few percent over the seconds the record is held, the authentication 
 still close the connection, and SIGTERM must make the process exit within
 limits.shutdown_grace while such a client is connected. The same client then sends the rest
 of the record and must be read. /metrics must count each connection under its TLS version
-and record layer (c2s_tls_connections_total).
+and record layer (waitlistd_c2s_tls_connections_total).
 
 Prints "RESULT: P passed, F failed" and exits non-zero on any failure.
 Usage: c2s_tls_test.py --waitlistd PATH
@@ -192,7 +192,7 @@ def partial_record_leaves_the_server_idle(binary, record_layer, max_version, lab
         client.sock.sendall(records[100:])
         client.read_until(b'</stream:features>')
         counters = server.metrics()
-        key = 'c2s_tls_connections_total{%s}' % labels
+        key = 'waitlistd_c2s_tls_connections_total{%s}' % labels
         assert counters.get(key) == 1, f'{key}: {counters.get(key)}; ' + \
             str({k: v for k, v in counters.items() if k.startswith('c2s_tls')})
         # The authentication deadline runs from the connection, a second or two ago.
@@ -246,7 +246,7 @@ def gnutls_clients_send_large_stanzas(binary):
                                 '--port', str(server.direct_tls_port), '127.0.0.1'],
                                input=stdin, capture_output=True, timeout=30)
             assert b'not-authorized' in p.stdout, (priority, p.stdout[-500:], p.stderr[-500:])
-            key = 'c2s_tls_connections_total{%s}' % labels
+            key = 'waitlistd_c2s_tls_connections_total{%s}' % labels
             counters = server.metrics()
             assert counters.get(key, 0) >= 1, (key, {k: v for k, v in counters.items() if k.startswith('c2s_tls')})
         assert server.wait_log(r'TLS 1\.3 established; record layer: own \(record_size_limit offered, not negotiated\)',

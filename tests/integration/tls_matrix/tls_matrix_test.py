@@ -44,7 +44,7 @@ from waitlistd import Waitlistd  # noqa: E402
 DOMAIN = 'localhost'
 USER, PASSWORD = 'matrix', 'matrix-secret'
 PROGRAMS = ['openssl', 'gnutls-cli', 'tstclnt', 'go-sendxmpp']
-RECORD_LAYER_METRIC = 'c2s_tls_connections_total'
+RECORD_LAYER_METRIC = 'waitlistd_c2s_tls_connections_total'
 SETTINGS = {
     'c2s': {'allow_plain': True},
     # 80 KB in about a second per cell, and the cells of a stack one after another.

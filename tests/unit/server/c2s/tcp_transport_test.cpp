@@ -4,7 +4,7 @@
 // The client is a real OpenSSL client whose records the test cuts where it likes: split at
 // every byte, large data in many records, and a record held in part, during which a timer on
 // the transport's thread must keep firing (a spinning read loop would starve it, as it would
-// the session's watchdog). Which path was taken is read from c2s_tls_connections_total.
+// the session's watchdog). Which path was taken is read from waitlistd_c2s_tls_connections_total.
 #include <doctest.h>
 
 #include <utility>
@@ -85,7 +85,7 @@ const Path paths[] = {
 std::uint64_t connections(const Path& path)
 {
     return wl::server::metrics_registry()
-        .counter("c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
+        .counter("waitlistd_c2s_tls_connections_total", "c2s TLS connections established, by version and record layer",
                  {{"version", path.version_label}, {"record_layer", path.layer_label}})
         .value();
 }
