@@ -10,7 +10,8 @@ seconds=${3:-30}
 
 bin="$work/fuzz_tls_read_loop"
 build_fuzzer "$bin" "$src/server/c2s/tls13_keys.cpp" "$src/server/c2s/tls13_records.cpp" \
-    "$src/server/c2s/tls_engine.cpp" "$src/tests/fuzz/tls_read_loop_fuzz.cpp" -lssl -lcrypto
+    "$src/server/c2s/tls_engine.cpp" "$src/server/c2s/tls_channel_binding.cpp" \
+    "$src/proto/sasl/channel_binding.cpp" "$src/proto/base64.cpp" "$src/tests/fuzz/tls_read_loop_fuzz.cpp" -lssl -lcrypto
 
 # Seeds, as scripts: path (0 TLS 1.3 own, 1 TLS 1.3 OpenSSL, 2 TLS 1.2), step count, steps,
 # then the sizes of the socket's reads. On each path: 1000 bytes cut after 100 (a record held
