@@ -82,7 +82,9 @@ check "programs, template, migrations, unit and guide are in their FHS places" \
   bash -c "cd '$root' && test -x usr/sbin/waitlistd && test -x usr/bin/waitlistctl &&
            test -f usr/share/waitlistd/waitlistd.toml && test -f usr/lib/sysusers.d/waitlistd.conf &&
            ls usr/share/waitlistd/migrations/sqlite/0001_*.sql usr/share/waitlistd/migrations/postgresql/0001_*.sql &&
-           test -f lib/systemd/system/waitlistd.service && test -f usr/share/doc/waitlistd/OPERATING.md"
+           { test -f lib/systemd/system/waitlistd.service || test -f usr/lib/systemd/system/waitlistd.service; } &&
+           { test -f usr/share/doc/waitlistd/OPERATING.md || test -f usr/share/doc/waitlistd/OPERATING.md.gz; } ||
+           { find usr/share/doc/waitlistd lib/systemd/system usr/lib/systemd/system -name '*waitlistd*' -o -name 'OPERATING*' 2>/dev/null; false; }"
 check "the service is enabled for multi-user.target" \
   test -L "$root/etc/systemd/system/multi-user.target.wants/waitlistd.service"
 latest=$(ls "$src"/storage/migrations/sqlite/[0-9][0-9][0-9][0-9]_*.sql | wc -l)
