@@ -21,22 +21,14 @@ std::string key_of(std::string_view prefix, std::string_view key)
 
 std::string type_name(const toml::node& node)
 {
-    switch (node.type()) {
-    case toml::node_type::string:
-        return "a string";
-    case toml::node_type::integer:
-        return "an integer";
-    case toml::node_type::floating_point:
-        return "a number";
-    case toml::node_type::boolean:
-        return "a boolean";
-    case toml::node_type::array:
-        return "an array";
-    case toml::node_type::table:
-        return "a table";
-    default:
-        return "a date or time";
-    }
+    static constexpr std::pair<toml::node_type, const char*> names[] = {
+        {toml::node_type::string, "a string"},         {toml::node_type::integer, "an integer"},
+        {toml::node_type::floating_point, "a number"}, {toml::node_type::boolean, "a boolean"},
+        {toml::node_type::array, "an array"},          {toml::node_type::table, "a table"},
+    };
+    for (const auto& [type, name] : names)
+        if (node.type() == type) return name;
+    return "a date or time";
 }
 
 // Reads typed values out of tables and records each problem under its dotted key.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <concepts>
 #include <regex>
 
 namespace wl::server {
@@ -68,75 +69,80 @@ std::string toml_serves(const Serves& s)
 
 std::string toml_bool(bool b) { return b ? "true" : "false"; }
 
+// A value already in TOML syntax: a redacted secret, a derived setting.
+struct Toml {
+    std::string text;
+};
+
+// The TOML syntax of a value follows from its C++ type alone.
+std::string toml_value(const Toml& v) { return v.text; }
+std::string toml_value(const std::string& v) { return toml_string(v); }
+std::string toml_value(bool v) { return toml_bool(v); }
+std::string toml_value(double v) { return fmt::format("{}", v); }
+std::string toml_value(Duration v) { return toml_duration(v); }
+std::string toml_value(const std::vector<std::string>& v) { return toml_strings(v); }
+std::string toml_value(const std::vector<Endpoint>& v) { return toml_endpoints(v); }
+std::string toml_value(const Serves& v) { return toml_serves(v); }
+template <std::integral I>
+std::string toml_value(I v)
+{
+    return std::to_string(v);
+}
+
+void key_values(std::string&) {}
+
+// Arguments alternate: key, value, key, value ...
+template <typename Value, typename... Rest>
+void key_values(std::string& o, std::string_view key, const Value& value, const Rest&... rest)
+{
+    o += fmt::format("{} = {}\n", key, toml_value(value));
+    key_values(o, rest...);
+}
+
+template <typename... KeysAndValues>
+void table(std::string& o, std::string_view name, const KeysAndValues&... kv)
+{
+    o += fmt::format("\n[{}]\n", name);
+    key_values(o, kv...);
+}
+
 }  // namespace
 
 std::string print_config(const Config& c)
 {
     std::string o;
-    auto line = [&o](std::string_view key, const std::string& value) { o += fmt::format("{} = {}\n", key, value); };
-    line("domain", toml_string(c.domain));
-    o += "\n[tls]\n";
-    line("cert", toml_string(c.tls.cert));
-    line("key", toml_string(c.tls.key));
-    line("ca", toml_string(c.tls.ca));
-    o += "\n[storage]\n";
-    line("backend", toml_string(c.storage.backend));
-    line("path", toml_string(c.storage.path));
-    line("dsn", toml_string(dsn_without_password(c.storage.dsn)));
-    o += "\n[c2s]\n";
-    line("listen", toml_endpoints(c.c2s.listen));
-    line("direct_tls", toml_endpoints(c.c2s.direct_tls));
-    line("require_tls", toml_bool(c.c2s.require_tls));
-    line("allow_plain", toml_bool(c.c2s.allow_plain));
-    line("allow_registration", toml_bool(c.c2s.allow_registration));
-    line("tls_record_layer", toml_string(c.c2s.tls_record_layer));
-    line("channel_binding", toml_bool(c.c2s.channel_binding));
-    o += "\n[s2s]\n";
-    line("listen", toml_endpoints(c.s2s.listen));
-    line("dialback_secret", toml_secret(c.s2s.dialback_secret));
-    line("nameserver", toml_string(c.s2s.nameserver ? c.s2s.nameserver->to_string() : ""));
-    line("host_lookup", toml_string(c.s2s.hosts_file ? "hosts-then-dns" : "dns-only"));
-    o += "\n[http]\n";
-    line("listen", toml_endpoints(c.http.listen));
-    line("admin_token", toml_secret(c.http.admin_token));
-    line("websocket_secure", toml_bool(c.http.websocket_secure));
-    o += "\n[waitlist]\n";
-    line("jid", toml_string(c.waitlist.jid));
-    line("schemes", toml_strings(c.waitlist.schemes));
-    line("default_region", toml_string(c.waitlist.default_region));
-    line("serves", toml_serves(c.waitlist.serves));
-    line("push_type", toml_string(c.waitlist.push_type));
-    line("partner_timeout", toml_duration(c.waitlist.partner_timeout));
-    line("retry_attempts", std::to_string(c.waitlist.retry_attempts));
-    line("retry_period", toml_duration(c.waitlist.retry_period));
-    line("reconcile_interval", toml_duration(c.waitlist.reconcile_interval));
-    o += "\n[limits]\n";
-    line("max_stanza_bytes", std::to_string(c.limits.max_stanza_bytes));
-    line("auth_timeout", toml_duration(c.limits.auth_timeout));
-    line("preauth_stanzas", std::to_string(c.limits.preauth_stanzas));
-    line("max_auth_failures", std::to_string(c.limits.max_auth_failures));
-    line("rate_bytes", fmt::format("{}", c.limits.rate_bytes));
-    line("rate_bytes_burst", fmt::format("{}", c.limits.rate_bytes_burst));
-    line("rate_stanzas", fmt::format("{}", c.limits.rate_stanzas));
-    line("rate_stanzas_burst", fmt::format("{}", c.limits.rate_stanzas_burst));
-    line("max_connections_per_ip", std::to_string(c.limits.max_connections_per_ip));
-    line("idle_timeout", toml_duration(c.limits.idle_timeout));
-    line("max_send_queue", std::to_string(c.limits.max_send_queue));
-    line("shutdown_grace", toml_duration(c.limits.shutdown_grace));
-    o += "\n[log]\n";
-    line("level", toml_string(c.log.level));
-    line("format", toml_string(c.log.format));
+    key_values(o, "domain", c.domain);
+    table(o, "tls", "cert", c.tls.cert, "key", c.tls.key, "ca", c.tls.ca);
+    table(o, "storage", "backend", c.storage.backend, "path", c.storage.path, "dsn",
+          dsn_without_password(c.storage.dsn));
+    table(o, "c2s", "listen", c.c2s.listen, "direct_tls", c.c2s.direct_tls, "require_tls", c.c2s.require_tls,
+          "allow_plain", c.c2s.allow_plain, "allow_registration", c.c2s.allow_registration, "tls_record_layer",
+          c.c2s.tls_record_layer, "channel_binding", c.c2s.channel_binding);
+    table(o, "s2s", "listen", c.s2s.listen, "dialback_secret", Toml{toml_secret(c.s2s.dialback_secret)}, "nameserver",
+          c.s2s.nameserver ? c.s2s.nameserver->to_string() : "", "host_lookup",
+          std::string(c.s2s.hosts_file ? "hosts-then-dns" : "dns-only"));
+    table(o, "http", "listen", c.http.listen, "admin_token", Toml{toml_secret(c.http.admin_token)}, "websocket_secure",
+          c.http.websocket_secure);
+    table(o, "waitlist", "jid", c.waitlist.jid, "schemes", c.waitlist.schemes, "default_region",
+          c.waitlist.default_region, "serves", c.waitlist.serves, "push_type", c.waitlist.push_type, "partner_timeout",
+          c.waitlist.partner_timeout, "retry_attempts", c.waitlist.retry_attempts, "retry_period",
+          c.waitlist.retry_period, "reconcile_interval", c.waitlist.reconcile_interval);
+    const auto& l = c.limits;
+    table(o, "limits", "max_stanza_bytes", l.max_stanza_bytes, "auth_timeout", l.auth_timeout, "preauth_stanzas",
+          l.preauth_stanzas, "max_auth_failures", l.max_auth_failures, "rate_bytes", l.rate_bytes, "rate_bytes_burst",
+          l.rate_bytes_burst, "rate_stanzas", l.rate_stanzas, "rate_stanzas_burst", l.rate_stanzas_burst,
+          "max_connections_per_ip", l.max_connections_per_ip, "idle_timeout", l.idle_timeout, "max_send_queue",
+          l.max_send_queue, "shutdown_grace", l.shutdown_grace);
+    table(o, "log", "level", c.log.level, "format", c.log.format);
     if (!c.s2s.routes.empty()) {
         o += "\n[s2s.routes]\n";
-        for (const auto& [domain, endpoint] : c.s2s.routes)
-            line(toml_string(domain), toml_string(endpoint.to_string()));
+        for (const auto& [domain, endpoint] : c.s2s.routes) key_values(o, toml_string(domain), endpoint.to_string());
     }
     for (const auto& p : c.partners) {
         o += "\n[[partners]]\n";
-        if (!p.jid.empty()) line("jid", toml_string(p.jid));
-        if (!p.domain.empty()) line("domain", toml_string(p.domain));
-        line("serves", toml_serves(p.serves));
-        line("require_valid_cert", toml_bool(p.require_valid_cert));
+        if (!p.jid.empty()) key_values(o, "jid", p.jid);
+        if (!p.domain.empty()) key_values(o, "domain", p.domain);
+        key_values(o, "serves", p.serves, "require_valid_cert", p.require_valid_cert);
     }
     return o;
 }

@@ -48,36 +48,28 @@ std::vector<double> Histogram::latency_bounds()
 
 namespace {
 
-std::string escape_label_value(const std::string& v)
+// The exposition format escapes backslash and newline everywhere, the double quote only where it
+// would end a label value.
+std::string escape(const std::string& v, bool in_label_value)
 {
     std::string out;
     out.reserve(v.size());
     for (char c : v) {
         if (c == '\\')
             out += "\\\\";
-        else if (c == '"')
-            out += "\\\"";
         else if (c == '\n')
             out += "\\n";
+        else if (c == '"' && in_label_value)
+            out += "\\\"";
         else
             out += c;
     }
     return out;
 }
 
-std::string escape_help(const std::string& v)
-{
-    std::string out;
-    for (char c : v) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out;
-}
+std::string escape_label_value(const std::string& v) { return escape(v, true); }
+
+std::string escape_help(const std::string& v) { return escape(v, false); }
 
 std::string render_labels(const MetricLabels& labels, const std::string& extra_name = {},
                           const std::string& extra_value = {})
@@ -124,30 +116,38 @@ MetricsRegistry::Series* MetricsRegistry::find(Family& f, const MetricLabels& la
     return nullptr;
 }
 
-Counter& MetricsRegistry::counter(const std::string& name, const std::string& help, MetricLabels labels)
+namespace {
+
+const char* kind_name(bool counter) { return counter ? "counter" : "gauge"; }
+
+}  // namespace
+
+template <typename Metric>
+Metric& MetricsRegistry::owned(const std::string& name, const std::string& help, Type type, MetricLabels labels,
+                               Metric* Series::*slot, std::deque<Metric>& store)
 {
     std::lock_guard lock(mutex_);
-    auto& f = family(name, help, Type::counter);
+    auto& f = family(name, help, type);
     if (auto* s = find(f, labels)) {
-        if (!s->counter) throw std::logic_error("counter " + name + " is a callback counter");
-        return *s->counter;
+        const char* kind = kind_name(type == Type::counter);
+        if (!(s->*slot)) throw std::logic_error(std::string(kind) + " " + name + " is a callback " + kind);
+        return *(s->*slot);
     }
-    auto& c = counters_.emplace_back();
-    f.series.push_back(Series{std::move(labels), &c, nullptr, nullptr, {}});
-    return c;
+    auto& m = store.emplace_back();
+    Series series{std::move(labels)};
+    series.*slot = &m;
+    f.series.push_back(std::move(series));
+    return m;
+}
+
+Counter& MetricsRegistry::counter(const std::string& name, const std::string& help, MetricLabels labels)
+{
+    return owned(name, help, Type::counter, std::move(labels), &Series::counter, counters_);
 }
 
 Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, MetricLabels labels)
 {
-    std::lock_guard lock(mutex_);
-    auto& f = family(name, help, Type::gauge);
-    if (auto* s = find(f, labels)) {
-        if (!s->gauge) throw std::logic_error("gauge " + name + " is a callback gauge");
-        return *s->gauge;
-    }
-    auto& g = gauges_.emplace_back();
-    f.series.push_back(Series{std::move(labels), nullptr, &g, nullptr, {}});
-    return g;
+    return owned(name, help, Type::gauge, std::move(labels), &Series::gauge, gauges_);
 }
 
 Histogram& MetricsRegistry::histogram(const std::string& name, const std::string& help,
@@ -161,30 +161,31 @@ Histogram& MetricsRegistry::histogram(const std::string& name, const std::string
     return h;
 }
 
-void MetricsRegistry::gauge_callback(const std::string& name, const std::string& help, MetricLabels labels,
-                                     std::function<double()> read)
+void MetricsRegistry::callback(const std::string& name, const std::string& help, Type type, MetricLabels labels,
+                               std::function<double()> read)
 {
     std::lock_guard lock(mutex_);
-    auto& f = family(name, help, Type::gauge);
+    auto& f = family(name, help, type);
     if (auto* s = find(f, labels)) {
-        if (s->gauge) throw std::logic_error("gauge " + name + " is not a callback gauge");
+        const char* kind = kind_name(type == Type::counter);
+        if (s->counter || s->gauge)
+            throw std::logic_error(std::string(kind) + " " + name + " is not a callback " + kind);
         s->read = std::move(read);
         return;
     }
     f.series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(read)});
 }
 
+void MetricsRegistry::gauge_callback(const std::string& name, const std::string& help, MetricLabels labels,
+                                     std::function<double()> read)
+{
+    callback(name, help, Type::gauge, std::move(labels), std::move(read));
+}
+
 void MetricsRegistry::counter_callback(const std::string& name, const std::string& help, MetricLabels labels,
                                        std::function<double()> read)
 {
-    std::lock_guard lock(mutex_);
-    auto& f = family(name, help, Type::counter);
-    if (auto* s = find(f, labels)) {
-        if (s->counter) throw std::logic_error("counter " + name + " is not a callback counter");
-        s->read = std::move(read);
-        return;
-    }
-    f.series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr, std::move(read)});
+    callback(name, help, Type::counter, std::move(labels), std::move(read));
 }
 
 std::string MetricsRegistry::render() const

@@ -106,6 +106,13 @@ private:
 
     Family& family(const std::string& name, const std::string& help, Type type);
     Series* find(Family& f, const MetricLabels& labels);
+    // A counter or gauge the registry owns (`slot` says which), made on first use.
+    template <typename Metric>
+    Metric& owned(const std::string& name, const std::string& help, Type type, MetricLabels labels,
+                  Metric* Series::*slot, std::deque<Metric>& store);
+    // A counter or gauge whose value `read` gives when rendered; a later call replaces `read`.
+    void callback(const std::string& name, const std::string& help, Type type, MetricLabels labels,
+                  std::function<double()> read);
 
     mutable std::mutex mutex_;
     std::deque<Family> families_;

@@ -1,21 +1,11 @@
 // waitlistctl: the operator's command line, a client of the admin API (server/http/openapi.json). It
 // reads the address (http.listen[0]) and the token (http.admin_token) from the server's
 // configuration file and turns the API's JSON answers into lines and tables.
-#include <utility>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -25,16 +15,16 @@
 
 #include "server/config.hpp"
 #include "storage/sqlite/sqlite_backup.hpp"
+#include "server/waitlistctl_client.hpp"
 #include "server/waitlistctl_directory.hpp"
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
+namespace bhttp = boost::beast::http;
 using json = nlohmann::json;
-using tcp = asio::ip::tcp;
+using wl::ctl::AdminClient;
 using wl::ctl::percent_encode;
+using wl::ctl::Reply;
 
 constexpr const char* usage_text =
     "usage: waitlistctl --config FILE COMMAND\n"
@@ -64,83 +54,6 @@ int usage(const std::string& problem = {})
     std::fputs(usage_text, stderr);
     return 2;
 }
-
-struct Reply {
-    unsigned status = 0;
-    std::string reason;
-    std::string body;
-};
-
-class Client {
-public:
-    Client(std::string host, std::uint16_t port, std::string token)
-        : host_(std::move(host)),
-          port_(port),
-          token_(std::move(token))
-    {
-    }
-
-    // The answer, or throws std::runtime_error with a sentence.
-    Reply call(bhttp::verb method, const std::string& target, const std::optional<json>& body = std::nullopt)
-    {
-        asio::io_context io;
-        Reply reply;
-        std::exception_ptr failure;
-        asio::co_spawn(io, exchange(method, target, body, reply), [&failure](std::exception_ptr e) { failure = e; });
-        io.run();
-        if (failure) std::rethrow_exception(failure);
-        return reply;
-    }
-
-    std::string address() const
-    {
-        return (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
-    }
-
-private:
-    asio::awaitable<void> exchange(bhttp::verb method, const std::string& target, const std::optional<json>& body,
-                                   Reply& reply)
-    {
-        auto exec = co_await asio::this_coro::executor;
-        tcp::resolver resolver(exec);
-        beast::tcp_stream stream(exec);
-        stream.expires_after(std::chrono::seconds(10));
-        try {
-            auto endpoints = co_await resolver.async_resolve(host_, std::to_string(port_), asio::use_awaitable);
-            co_await stream.async_connect(endpoints, asio::use_awaitable);
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error("cannot reach the admin API at " + address() + ": " + e.code().message() +
-                                     " (is waitlistd running?)");
-        }
-        bhttp::request<bhttp::string_body> req{method, target, 11};
-        req.set(bhttp::field::host, address());
-        req.set(bhttp::field::user_agent, "waitlistctl");
-        req.set(bhttp::field::authorization, "Bearer " + token_);
-        if (body) {
-            req.set(bhttp::field::content_type, "application/json");
-            req.body() = body->dump();
-        }
-        req.keep_alive(false);
-        req.prepare_payload();
-        // PBKDF2 on a busy server may take a moment; a dead one must not hang the operator.
-        stream.expires_after(std::chrono::seconds(30));
-        try {
-            co_await bhttp::async_write(stream, req, asio::use_awaitable);
-            beast::flat_buffer buffer;
-            bhttp::response<bhttp::string_body> res;
-            co_await bhttp::async_read(stream, buffer, res, asio::use_awaitable);
-            reply.status = res.result_int();
-            reply.reason = std::string(res.reason());
-            reply.body = res.body();
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error("the admin API at " + address() + " did not answer: " + e.code().message());
-        }
-    }
-
-    std::string host_;
-    std::uint16_t port_;
-    std::string token_;
-};
 
 // The API's JSON error as one sentence: "the uri belongs to another account (field "uri"; HTTP 409 Conflict)".
 std::string explain(const Reply& reply)
@@ -207,7 +120,36 @@ void print_told(const json& j)
     std::cout << "\n";
 }
 
-int account_add(Client& client, const std::vector<std::string>& args)
+// GET of a listing: one table row per element of the answer's `list`, or the line `none` makes
+// of the whole answer when the list is empty.
+int print_listing(AdminClient& client, const std::string& target, const char* list,
+                  const std::vector<std::string>& header,
+                  const std::function<std::vector<std::string>(const json&)>& row_of,
+                  const std::function<std::string(const json&)>& none)
+{
+    auto reply = client.call(bhttp::verb::get, target);
+    if (reply.status != 200) return fail(reply);
+    auto j = body_of(reply);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& element : j.value(list, json::array())) rows.push_back(row_of(element));
+    if (rows.empty()) {
+        std::cout << none(j) << "\n";
+        return 0;
+    }
+    print_table(header, rows);
+    return 0;
+}
+
+// DELETE of one resource: `done` is printed when the API confirms it with 204.
+int remove(AdminClient& client, const std::string& target, const std::string& done)
+{
+    auto reply = client.call(bhttp::verb::delete_, target);
+    if (reply.status != 204) return fail(reply);
+    std::cout << done << "\n";
+    return 0;
+}
+
+int account_add(AdminClient& client, const std::vector<std::string>& args)
 {
     // args: JID --password PW [--uri URI]...
     if (args.empty()) return usage("account add: missing JID");
@@ -229,7 +171,7 @@ int account_add(Client& client, const std::vector<std::string>& args)
         password = line;
     }
     json body = {{"jid", args[0]}, {"password", *password}, {"uris", uris}};
-    auto reply = client.call(bhttp::verb::post, "/v1/accounts", body);
+    auto reply = client.call(bhttp::verb::post, "/v1/accounts", body.dump());
     if (reply.status != 201) return fail(reply);
     auto j = body_of(reply);
     std::size_t n = j.value("uris", json::array()).size();
@@ -238,40 +180,31 @@ int account_add(Client& client, const std::vector<std::string>& args)
     return 0;
 }
 
-int account_del(Client& client, const std::vector<std::string>& args)
+int account_del(AdminClient& client, const std::vector<std::string>& args)
 {
     if (args.size() != 1) return usage("account del: expected exactly one JID");
-    auto reply = client.call(bhttp::verb::delete_, "/v1/accounts/" + percent_encode(args[0]));
-    if (reply.status != 204) return fail(reply);
-    std::cout << "deleted account " << args[0] << "\n";
-    return 0;
+    return remove(client, "/v1/accounts/" + percent_encode(args[0]), "deleted account " + args[0]);
 }
 
-int account_list(Client& client, const std::vector<std::string>& args)
+int account_list(AdminClient& client, const std::vector<std::string>& args)
 {
     if (!args.empty()) return usage("account list: takes no arguments");
-    auto reply = client.call(bhttp::verb::get, "/v1/accounts");
-    if (reply.status != 200) return fail(reply);
-    auto j = body_of(reply);
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& a : j.value("accounts", json::array())) {
-        std::string uris;
-        for (const auto& u : a.value("uris", json::array())) uris += (uris.empty() ? "" : " ") + u.get<std::string>();
-        rows.push_back({text_of(a, "jid"), text_of(a, "created"), uris.empty() ? "-" : uris});
-    }
-    if (rows.empty()) {
-        std::cout << "no accounts\n";
-        return 0;
-    }
-    print_table({"JID", "CREATED", "URIS"}, rows);
-    return 0;
+    return print_listing(
+        client, "/v1/accounts", "accounts", {"JID", "CREATED", "URIS"},
+        [](const json& a) -> std::vector<std::string> {
+            std::string uris;
+            for (const auto& u : a.value("uris", json::array()))
+                uris += (uris.empty() ? "" : " ") + u.get<std::string>();
+            return {text_of(a, "jid"), text_of(a, "created"), uris.empty() ? "-" : uris};
+        },
+        [](const json&) { return std::string("no accounts"); });
 }
 
-int uri_add(Client& client, const std::vector<std::string>& args)
+int uri_add(AdminClient& client, const std::vector<std::string>& args)
 {
     if (args.size() != 2) return usage("uri add: expected JID URI");
-    auto reply =
-        client.call(bhttp::verb::post, "/v1/accounts/" + percent_encode(args[0]) + "/uris", json{{"uri", args[1]}});
+    auto reply = client.call(bhttp::verb::post, "/v1/accounts/" + percent_encode(args[0]) + "/uris",
+                             json{{"uri", args[1]}}.dump());
     if (reply.status != 201 && reply.status != 200) return fail(reply);
     auto j = body_of(reply);
     if (reply.status == 200) {
@@ -283,75 +216,58 @@ int uri_add(Client& client, const std::vector<std::string>& args)
     return 0;
 }
 
-int uri_del(Client& client, const std::vector<std::string>& args)
+int uri_del(AdminClient& client, const std::vector<std::string>& args)
 {
     if (args.size() != 2) return usage("uri del: expected JID URI");
-    auto reply = client.call(bhttp::verb::delete_,
-                             "/v1/accounts/" + percent_encode(args[0]) + "/uris/" + percent_encode(args[1]));
-    if (reply.status != 204) return fail(reply);
-    std::cout << "removed " << args[1] << " from " << args[0] << "\n";
-    return 0;
+    return remove(client, "/v1/accounts/" + percent_encode(args[0]) + "/uris/" + percent_encode(args[1]),
+                  "removed " + args[1] + " from " + args[0]);
 }
 
-int waitlist(Client& client, const std::vector<std::string>& args)
+int waitlist(AdminClient& client, const std::vector<std::string>& args)
 {
     if (args.size() != 1) return usage("waitlist: expected exactly one JID");
-    auto reply = client.call(bhttp::verb::get, "/v1/accounts/" + percent_encode(args[0]) + "/waitlist");
-    if (reply.status != 200) return fail(reply);
-    auto j = body_of(reply);
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& i : j.value("items", json::array())) {
-        std::string name = text_of(i, "name");
-        std::string jid = text_of(i, "jid");
-        rows.push_back({text_of(i, "id"), text_of(i, "state"), text_of(i, "uri"), name.empty() ? "-" : name,
-                        jid.empty() ? "-" : jid});
-    }
-    if (rows.empty()) {
-        std::cout << text_of(j, "jid") << " is waiting for nobody\n";
-        return 0;
-    }
-    print_table({"ID", "STATE", "URI", "NAME", "JID"}, rows);
-    return 0;
+    return print_listing(
+        client, "/v1/accounts/" + percent_encode(args[0]) + "/waitlist", "items", {"ID", "STATE", "URI", "NAME", "JID"},
+        [](const json& i) -> std::vector<std::string> {
+            std::string name = text_of(i, "name");
+            std::string jid = text_of(i, "jid");
+            return {text_of(i, "id"), text_of(i, "state"), text_of(i, "uri"), name.empty() ? "-" : name,
+                    jid.empty() ? "-" : jid};
+        },
+        [](const json& j) { return text_of(j, "jid") + " is waiting for nobody"; });
 }
 
-int partners(Client& client, const std::vector<std::string>& args)
+int partners(AdminClient& client, const std::vector<std::string>& args)
 {
     if (!args.empty() && args[0] == "reconcile") {
         if (args.size() > 2) return usage("partners reconcile: takes at most one partner");
         json body = json::object();
         if (args.size() == 2) body["partner"] = args[1];
-        auto started = client.call(bhttp::verb::post, "/v1/partners/reconcile", body);
+        auto started = client.call(bhttp::verb::post, "/v1/partners/reconcile", body.dump());
         if (started.status != 202) return fail(started);
         for (const auto& p : body_of(started).value("reconciling", json::array()))
             std::cout << "reconciling with " << p.get<std::string>() << " (results in waitlistd's log)\n";
         return 0;
     }
     if (!args.empty()) return usage("partners: takes no arguments, or reconcile [PARTNER]");
-    auto reply = client.call(bhttp::verb::get, "/v1/partners");
-    if (reply.status != 200) return fail(reply);
-    auto j = body_of(reply);
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& p : j.value("partners", json::array())) {
-        std::string serves;
-        const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
-        for (const auto& [scheme, list] : serves_by_scheme.items())
-            for (const auto& entry : list)
-                serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
-        // A partner known by its domain alone shows the service discovered for it, if any yet.
-        std::string partner = text_of(p, "jid");
-        if (partner.empty()) {
-            partner = text_of(p, "domain") + (p.contains("service") ? " via " + text_of(p, "service")
-                                                                    : std::string(" (service not discovered yet)"));
-        }
-        rows.push_back({partner, serves.empty() ? "any URI not served here" : serves,
-                        std::to_string(p.value("inbound_requests", 0))});
-    }
-    if (rows.empty()) {
-        std::cout << "no partners configured\n";
-        return 0;
-    }
-    print_table({"PARTNER", "SERVES", "THEIR REQUESTS"}, rows);
-    return 0;
+    return print_listing(
+        client, "/v1/partners", "partners", {"PARTNER", "SERVES", "THEIR REQUESTS"},
+        [](const json& p) -> std::vector<std::string> {
+            std::string serves;
+            const json serves_by_scheme = p.value("serves", json::object());  // items() must not outlive it
+            for (const auto& [scheme, list] : serves_by_scheme.items())
+                for (const auto& entry : list)
+                    serves += (serves.empty() ? "" : " ") + scheme + ":" + entry.get<std::string>();
+            // A partner known by its domain alone shows the service discovered for it, if any yet.
+            std::string partner = text_of(p, "jid");
+            if (partner.empty()) {
+                partner = text_of(p, "domain") + (p.contains("service") ? " via " + text_of(p, "service")
+                                                                        : std::string(" (service not discovered yet)"));
+            }
+            return {partner, serves.empty() ? "any URI not served here" : serves,
+                    std::to_string(p.value("inbound_requests", 0))};
+        },
+        [](const json&) { return std::string("no partners configured"); });
 }
 
 // Reads the database file itself rather than asking the API: a backup must not depend on the
@@ -410,7 +326,9 @@ int main(int argc, char** argv)
     // A wildcard listen address is reached through loopback.
     if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
     if (host == "::") host = "::1";
-    Client client(host, http.listen[0].port, http.admin_token);
+    const wl::ctl::ApiAddress api{host, http.listen[0].port, http.admin_token};
+    // PBKDF2 on a busy server may take a moment; a dead one must not hang the operator.
+    AdminClient client(api, std::chrono::seconds(30));
 
     const std::string command = words[0];
     std::vector<std::string> rest(words.begin() + 1, words.end());
@@ -432,8 +350,7 @@ int main(int argc, char** argv)
         }
         if (command == "waitlist") return waitlist(client, rest);
         if (command == "partners") return partners(client, rest);
-        if (command == "directory")
-            return wl::ctl::directory_command({host, http.listen[0].port, http.admin_token}, rest);
+        if (command == "directory") return wl::ctl::directory_command(api, rest);
         return usage("unknown command '" + command + "'");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "waitlistctl: %s\n", e.what());

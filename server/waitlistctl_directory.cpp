@@ -6,19 +6,9 @@
 // and reason to a report file, and ends with a summary. A batch the server did not answer
 // is sent again a few times; after that the import stops and running the same command
 // again finishes it, since batches already written come back "unchanged".
-#include <utility>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-
 #include "server/waitlistctl_directory.hpp"
+
+#include "server/waitlistctl_client.hpp"
 
 #include <unistd.h>
 
@@ -36,84 +26,9 @@
 namespace wl::ctl {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
+namespace bhttp = boost::beast::http;
 using json = nlohmann::json;
-using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-
-struct Reply {
-    unsigned status = 0;
-    std::string body;
-};
-
-// One keep-alive connection, reopened when the server closed it.
-class Connection {
-public:
-    explicit Connection(ApiAddress api) : api_(std::move(api)) {}
-
-    // Throws std::runtime_error when the server cannot be reached or does not answer in time.
-    Reply call(bhttp::verb method, const std::string& target, std::string body = {})
-    {
-        Reply reply;
-        std::exception_ptr failure;
-        io_.restart();
-        asio::co_spawn(io_, exchange(method, target, std::move(body), reply),
-                       [&failure](std::exception_ptr e) { failure = e; });
-        io_.run();
-        if (failure) {
-            stream_.reset();
-            std::rethrow_exception(failure);
-        }
-        return reply;
-    }
-
-private:
-    asio::awaitable<void> exchange(bhttp::verb method, std::string target, std::string body, Reply& reply)
-    {
-        const std::string where = api_.host + ":" + std::to_string(api_.port);
-        if (!stream_) {
-            stream_.emplace(io_);
-            stream_->expires_after(std::chrono::seconds(10));
-            try {
-                tcp::resolver resolver(io_);
-                auto endpoints =
-                    co_await resolver.async_resolve(api_.host, std::to_string(api_.port), asio::use_awaitable);
-                co_await stream_->async_connect(endpoints, asio::use_awaitable);
-            } catch (const boost::system::system_error& e) {
-                throw std::runtime_error("cannot reach the admin API at " + where + ": " + e.code().message());
-            }
-        }
-        bhttp::request<bhttp::string_body> req{method, target, 11};
-        req.set(bhttp::field::host, where);
-        req.set(bhttp::field::user_agent, "waitlistctl");
-        req.set(bhttp::field::authorization, "Bearer " + api_.token);
-        if (!body.empty()) req.set(bhttp::field::content_type, "application/x-ndjson");
-        req.body() = std::move(body);
-        req.keep_alive(true);
-        req.prepare_payload();
-        // A batch is one transaction of a few thousand rows; a minute means the server is stuck.
-        stream_->expires_after(std::chrono::seconds(60));
-        try {
-            co_await bhttp::async_write(*stream_, req, asio::use_awaitable);
-            bhttp::response_parser<bhttp::string_body> parser;
-            parser.body_limit(64 * 1024 * 1024);
-            co_await bhttp::async_read(*stream_, buffer_, parser, asio::use_awaitable);
-            auto res = parser.release();
-            reply.status = res.result_int();
-            reply.body = std::move(res.body());
-            if (!res.keep_alive()) stream_.reset();
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error("the admin API at " + where + " did not answer: " + e.code().message());
-        }
-    }
-
-    ApiAddress api_;
-    asio::io_context io_;
-    std::optional<beast::tcp_stream> stream_;
-    beast::flat_buffer buffer_;
-};
 
 std::string error_text(const Reply& reply)
 {
@@ -236,7 +151,7 @@ int usage(const std::string& problem)
 
 class Importer {
 public:
-    Importer(Connection& conn, std::ofstream& report, std::size_t batch_rows, std::string target)
+    Importer(AdminClient& conn, std::ofstream& report, std::size_t batch_rows, std::string target)
         : conn_(conn),
           report_(report),
           batch_rows_(batch_rows),
@@ -265,7 +180,7 @@ public:
         Reply reply;
         for (int attempt = 1;; ++attempt) {
             try {
-                reply = conn_.call(bhttp::verb::post, target_, body_);
+                reply = conn_.call(bhttp::verb::post, target_, body_, "application/x-ndjson");
                 if (reply.status != 503) break;
                 if (attempt >= 5) throw std::runtime_error(error_text(reply));
             } catch (const std::runtime_error&) {
@@ -293,7 +208,7 @@ public:
     Totals totals;
 
 private:
-    Connection& conn_;
+    AdminClient& conn_;
     std::ofstream& report_;
     std::size_t batch_rows_;
     std::string target_;
@@ -303,7 +218,7 @@ private:
 
 // After every batch of a --sync import is in: the URIs the file lacks are removed (or, in a
 // dry run, listed). A file with refused rows is not the whole truth, so nothing is removed.
-int finish_sync(Connection& conn, const std::string& run, bool dry_run, const Totals& t)
+int finish_sync(AdminClient& conn, const std::string& run, bool dry_run, const Totals& t)
 {
     if (t.refused > 0) {
         std::fprintf(stderr, "waitlistctl: sync skipped: %zu row(s) were refused; fix them and run again\n", t.refused);
@@ -378,7 +293,8 @@ int import_file(const ApiAddress& api, const std::vector<std::string>& args)
     }
     report << "line,reason\n";
 
-    Connection conn(api);
+    // A batch is one transaction of a few thousand rows; a minute means the server is stuck.
+    AdminClient conn(api, std::chrono::seconds(60));
     std::string target = "/v1/directory:import";
     std::string run;
     if (sync) {
@@ -482,7 +398,8 @@ int export_file(const ApiAddress& api, const std::vector<std::string>& args)
     }
     std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file) : std::cout;
     out << "jid,uri\n";
-    Connection conn(api);
+    // A batch is one transaction of a few thousand rows; a minute means the server is stuck.
+    AdminClient conn(api, std::chrono::seconds(60));
     std::string after;
     try {
         for (;;) {

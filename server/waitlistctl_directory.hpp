@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "proto/percent_encoding.hpp"
+#include "server/waitlistctl_client.hpp"
 
 namespace wl::ctl {
-
-struct ApiAddress {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string token;
-};
 
 using proto::percent_encode;
 
